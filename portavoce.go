@@ -141,6 +141,10 @@ type Error struct {
 	// RetryAfter tells a throttled caller when to try again.
 	RetryAfter time.Duration
 	Err        error
+	// Format and Args are the message before formatting: the web layer looks
+	// Format up in the catalogue of the reader's language (gettext style).
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -165,16 +169,16 @@ const (
 
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // FieldError returns an invalid-input error about one field.
 func FieldError(field, format string, args ...any) *Error {
-	return &Error{Code: ECodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: ECodeInvalid, Field: field, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // ErrNotFound is wrapped by stores when a row does not exist.
-var ErrNotFound = &Error{Code: ECodeNotFound, Message: "not found"}
+var ErrNotFound = Errorf(ECodeNotFound, "not found")
 
 // ErrorCode returns the code of err, or "internal" for an unexpected error.
 func ErrorCode(err error) string {

@@ -132,8 +132,8 @@ func (s *Service) NewUser(name, email, password string) (portavoce.User, error) 
 	if err != nil {
 		return portavoce.User{}, err
 	}
-	if msg := auth.CheckPasswordStrength(password, email); msg != "" {
-		return portavoce.User{}, portavoce.FieldError("password", "%s", msg)
+	if err := auth.CheckPasswordStrength(password, email); err != nil {
+		return portavoce.User{}, err
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
@@ -203,8 +203,8 @@ func (s *Service) ResetPassword(ctx context.Context, email, password string) err
 		}
 		return err
 	}
-	if msg := auth.CheckPasswordStrength(password, email); msg != "" {
-		return portavoce.FieldError("password", "%s", msg)
+	if err := auth.CheckPasswordStrength(password, email); err != nil {
+		return err
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
@@ -224,8 +224,9 @@ func (s *Service) ChangePassword(ctx context.Context, u portavoce.User, current,
 	if err := auth.VerifyPassword(u.PasswordHash, current); err != nil {
 		return "", portavoce.Session{}, portavoce.FieldError("current_password", "the current password is not right")
 	}
-	if msg := auth.CheckPasswordStrength(next, u.Email); msg != "" {
-		return "", portavoce.Session{}, portavoce.FieldError("new_password", "%s", msg)
+	if err := auth.CheckPasswordStrength(next, u.Email); err != nil {
+		err.Field = "new_password"
+		return "", portavoce.Session{}, err
 	}
 	hash, err := auth.HashPassword(next)
 	if err != nil {
@@ -256,8 +257,12 @@ func (s *Service) Login(ctx context.Context, email, password string, o Origin) (
 		wait := oldest.Add(s.policy.ThrottleWindow).Sub(now).Round(time.Second)
 		wait = max(wait, time.Second)
 		s.audit(ctx, portavoce.AuditEntry{ActorEmail: email, Action: portavoce.AuditLoginThrottled, Target: email, IP: o.IP})
-		return "", portavoce.Session{}, portavoce.User{}, &portavoce.Error{Code: portavoce.ECodeThrottled, RetryAfter: wait,
-			Message: fmt.Sprintf("too many wrong passwords: wait %s before trying again, or ask an administrator to reset your password", humanWait(wait))}
+		e := portavoce.Errorf(portavoce.ECodeThrottled, "too many wrong passwords: wait %d seconds before trying again, or ask an administrator to reset your password", int(wait/time.Second))
+		if wait >= time.Minute {
+			e = portavoce.Errorf(portavoce.ECodeThrottled, "too many wrong passwords: wait %d minutes before trying again, or ask an administrator to reset your password", int((wait+time.Minute-1)/time.Minute))
+		}
+		e.RetryAfter = wait
+		return "", portavoce.Session{}, portavoce.User{}, e
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil && portavoce.ErrorCode(err) != portavoce.ECodeNotFound {
@@ -282,13 +287,6 @@ func (s *Service) Login(ctx context.Context, email, password string, o Origin) (
 	}
 	s.audit(ctx, portavoce.AuditEntry{ActorID: u.ID, ActorEmail: u.Email, Action: portavoce.AuditLogin, Target: u.Email, IP: o.IP})
 	return token, sess, u, nil
-}
-
-func humanWait(d time.Duration) string {
-	if d >= time.Minute {
-		return fmt.Sprintf("%d minutes", int((d+time.Minute-1)/time.Minute))
-	}
-	return fmt.Sprintf("%d seconds", int(d/time.Second))
 }
 
 // StartSession creates a session for u and returns its raw token.

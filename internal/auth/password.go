@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/portavoce/portavoce"
 )
 
 // Argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, 1 lane).
@@ -33,19 +35,19 @@ const MinPasswordLength = 10
 // ErrPasswordMismatch means the password does not match the hash.
 var ErrPasswordMismatch = errors.New("auth: password does not match")
 
-// CheckPasswordStrength returns a message a person can act on when a new
-// password is too weak, else "".
-func CheckPasswordStrength(password, email string) string {
+// CheckPasswordStrength returns an invalid-input error about the field
+// "password" when a new password is too weak, else nil.
+func CheckPasswordStrength(password, email string) *portavoce.Error {
 	if utf8.RuneCountInString(password) < MinPasswordLength {
-		return fmt.Sprintf("the password must have at least %d characters", MinPasswordLength)
+		return portavoce.FieldError("password", "the password must have at least %d characters", MinPasswordLength)
 	}
 	if utf8.RuneCountInString(password) > 256 {
-		return "the password must have at most 256 characters"
+		return portavoce.FieldError("password", "the password must have at most 256 characters")
 	}
 	if email != "" && strings.EqualFold(password, email) {
-		return "the password must not be your email address"
+		return portavoce.FieldError("password", "the password must not be your email address")
 	}
-	return ""
+	return nil
 }
 
 // HashPassword returns an argon2id hash in PHC string format:

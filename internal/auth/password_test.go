@@ -56,7 +56,7 @@ func TestPasswordStrength(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := CheckPasswordStrength(tt.password, tt.email) == ""; got != tt.ok {
+			if got := CheckPasswordStrength(tt.password, tt.email) == nil; got != tt.ok {
 				t.Fatalf("CheckPasswordStrength(%q) ok=%v, want %v", tt.password, got, tt.ok)
 			}
 		})

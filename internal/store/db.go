@@ -277,7 +277,7 @@ func wrap(err error) error {
 	if errors.As(err, &pgErr) {
 		switch {
 		case pgErr.Code == "23505":
-			return &portavoce.Error{Code: portavoce.ECodeConflict, Message: "already exists", Err: err}
+			return conflict(err)
 		case strings.HasPrefix(pgErr.Code, "08"), pgErr.Code == "57P01", pgErr.Code == "57P03":
 			return unavailable(err)
 		}
@@ -287,7 +287,7 @@ func wrap(err error) error {
 	if errors.As(err, &sqliteErr) {
 		switch code := sqliteErr.Code(); {
 		case code == sqlite3.SQLITE_CONSTRAINT_UNIQUE, code == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return &portavoce.Error{Code: portavoce.ECodeConflict, Message: "already exists", Err: err}
+			return conflict(err)
 		case code&0xff == sqlite3.SQLITE_BUSY, code&0xff == sqlite3.SQLITE_FULL, code&0xff == sqlite3.SQLITE_IOERR,
 			code&0xff == sqlite3.SQLITE_READONLY, code&0xff == sqlite3.SQLITE_CANTOPEN:
 			return unavailable(err)
@@ -304,6 +304,13 @@ func wrap(err error) error {
 }
 
 func unavailable(err error) error {
-	return &portavoce.Error{Code: portavoce.ECodeUnavailable,
-		Message: "the database is not answering; nothing was changed, please try again in a moment", Err: err}
+	e := portavoce.Errorf(portavoce.ECodeUnavailable, "the database is not answering; nothing was changed, please try again in a moment")
+	e.Err = err
+	return e
+}
+
+func conflict(err error) error {
+	e := portavoce.Errorf(portavoce.ECodeConflict, "already exists")
+	e.Err = err
+	return e
 }

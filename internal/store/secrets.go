@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 )
 
@@ -11,13 +12,21 @@ func (db *DB) PutSecret(ctx context.Context, id, workspaceID, purpose string, ci
 	_, err := db.write.ExecContext(ctx, `INSERT INTO secrets (id, workspace_id, purpose, ciphertext, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $5)
 		ON CONFLICT (id) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
-		id, workspaceID, purpose, ciphertext, us(at))
+		id, nullIfEmpty(workspaceID), purpose, ciphertext, us(at))
 	return wrap(err)
 }
 
 // Secret returns a secret's ciphertext and purpose, or not found.
 func (db *DB) Secret(ctx context.Context, id string) (workspaceID, purpose string, ciphertext []byte, err error) {
+	var ws sql.NullString
 	err = db.read.QueryRowContext(ctx, `SELECT workspace_id, purpose, ciphertext FROM secrets WHERE id = $1`, id).
-		Scan(&workspaceID, &purpose, &ciphertext)
-	return workspaceID, purpose, ciphertext, wrap(err)
+		Scan(&ws, &purpose, &ciphertext)
+	return ws.String, purpose, ciphertext, wrap(err)
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }

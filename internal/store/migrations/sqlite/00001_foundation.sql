@@ -90,9 +90,11 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_workspace ON audit_log(workspace_id, at);
 CREATE INDEX audit_log_at ON audit_log(at);
 
+-- A secret without a workspace (NULL) belongs to the instance, such as the
+-- check that the secret key is still the one the data was sealed with.
 CREATE TABLE secrets (
     id           TEXT PRIMARY KEY,
-    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    workspace_id TEXT REFERENCES workspaces(id) ON DELETE CASCADE,
     purpose      TEXT NOT NULL,
     ciphertext   BLOB NOT NULL,
     created_at   INTEGER NOT NULL,

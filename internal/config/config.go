@@ -1,0 +1,233 @@
+// Package config reads Portavoce's settings from flags, environment variables
+// (PORTAVOCE_...) and an optional config file, in that order of precedence,
+// over built-in defaults.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the server.
+type Config struct {
+	Listen        string
+	Data          string
+	Database      string
+	SecretKey     string // the key itself, from PORTAVOCE_SECRET_KEY only
+	SecretKeyFile string
+	BaseURL       string
+	LogFormat     string
+	LogLevel      string
+	TrustProxy    bool
+	DatabaseWait  time.Duration
+	SweepEvery    time.Duration
+	ConfigFile    string
+}
+
+// Setting describes one setting: its flag, variable, default and help. The
+// README's table is this list.
+type Setting struct {
+	Flag, Env, Default, Help string
+	set                      func(c *Config, v string) error
+}
+
+func str(dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *dst(c) = v; return nil }
+}
+
+func dur(name string, dst func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("%s: %q is not a duration: write it as 30s, 5m or 1h", name, v)
+		}
+		*dst(c) = d
+		return nil
+	}
+}
+
+// Settings lists every setting in the order --help shows them.
+var Settings = []Setting{
+	{"listen", "PORTAVOCE_LISTEN", "127.0.0.1:8080", "address to listen on (host:port); use 0.0.0.0:8080 to accept other machines",
+		func(c *Config, v string) error {
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("listen: %q is not host:port (for example 127.0.0.1:8080)", v)
+			}
+			c.Listen = v
+			return nil
+		}},
+	{"data", "PORTAVOCE_DATA", "./data", "data folder: the SQLite database, the secret key file, uploads", str(func(c *Config) *string { return &c.Data })},
+	{"database", "PORTAVOCE_DATABASE", "", "PostgreSQL URL (postgres://user:pass@host:5432/db); empty means the embedded SQLite in the data folder",
+		func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
+				return errors.New("database: the URL must start with postgres:// (leave it empty for the embedded SQLite)")
+			}
+			c.Database = v
+			return nil
+		}},
+	{"secret-key-file", "PORTAVOCE_SECRET_KEY_FILE", "<data>/secret.key", "file with the 32-byte key that encrypts access tokens at rest (created with mode 0600 if missing); PORTAVOCE_SECRET_KEY may hold the key itself instead", str(func(c *Config) *string { return &c.SecretKeyFile })},
+	{"base-url", "PORTAVOCE_BASE_URL", "", "public URL of this server (https://social.example.com), for links in invitations and emails; with https, cookies are marked Secure", str(func(c *Config) *string { return &c.BaseURL })},
+	{"log-format", "PORTAVOCE_LOG_FORMAT", "text", "log format: text or json",
+		func(c *Config, v string) error {
+			if v != "text" && v != "json" {
+				return fmt.Errorf("log-format: %q is neither text nor json", v)
+			}
+			c.LogFormat = v
+			return nil
+		}},
+	{"log-level", "PORTAVOCE_LOG_LEVEL", "info", "log level: debug, info, warn or error",
+		func(c *Config, v string) error {
+			switch v {
+			case "debug", "info", "warn", "error":
+				c.LogLevel = v
+				return nil
+			}
+			return fmt.Errorf("log-level: %q is not one of debug, info, warn, error", v)
+		}},
+	{"trust-proxy", "PORTAVOCE_TRUST_PROXY", "false", "take the client address from X-Forwarded-For (only behind a reverse proxy you run)",
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("trust-proxy: %q is not true or false", v)
+			}
+			c.TrustProxy = b
+			return nil
+		}},
+	{"database-wait", "PORTAVOCE_DATABASE_WAIT", "5m", "how long to keep retrying a PostgreSQL that does not answer at start (0 = forever)",
+		dur("database-wait", func(c *Config) *time.Duration { return &c.DatabaseWait })},
+	{"sweep-every", "PORTAVOCE_SWEEP_EVERY", "10m", "how often the background sweep removes expired sessions and invitations",
+		dur("sweep-every", func(c *Config) *time.Duration { return &c.SweepEvery })},
+}
+
+// Load parses args (the flags after the subcommand) with getenv and the
+// config file named by --config or PORTAVOCE_CONFIG. extra registers the
+// subcommand's own flags on the same FlagSet. It returns the remaining
+// arguments.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, []string, error) {
+	flagValues := map[string]*string{}
+	for _, s := range Settings {
+		flagValues[s.Flag] = fs.String(s.Flag, "", s.Help+" (default "+quoteDefault(s.Default)+"; env "+s.Env+")")
+	}
+	configFile := fs.String("config", "", "config file with one \"name = value\" per line, names as the flags (env PORTAVOCE_CONFIG)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	setFlags := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+
+	var c Config
+	// Defaults first, then the file, then the environment, then flags.
+	for _, s := range Settings {
+		if s.Default != "" && !strings.HasPrefix(s.Default, "<") {
+			if err := s.set(&c, s.Default); err != nil {
+				return c, nil, err
+			}
+		}
+	}
+	c.ConfigFile = *configFile
+	if c.ConfigFile == "" {
+		c.ConfigFile = getenv("PORTAVOCE_CONFIG")
+	}
+	if c.ConfigFile != "" {
+		values, err := readFile(c.ConfigFile)
+		if err != nil {
+			return c, nil, err
+		}
+		for _, s := range Settings {
+			if v, ok := values[s.Flag]; ok {
+				if err := s.set(&c, v); err != nil {
+					return c, nil, fmt.Errorf("%s: %w", c.ConfigFile, err)
+				}
+				delete(values, s.Flag)
+			}
+		}
+		for k := range values {
+			return c, nil, fmt.Errorf("%s: unknown setting %q (see portavoce serve --help)", c.ConfigFile, k)
+		}
+	}
+	for _, s := range Settings {
+		if v := getenv(s.Env); v != "" {
+			if err := s.set(&c, v); err != nil {
+				return c, nil, fmt.Errorf("%s: %w", s.Env, err)
+			}
+		}
+	}
+	for _, s := range Settings {
+		if setFlags[s.Flag] {
+			if err := s.set(&c, *flagValues[s.Flag]); err != nil {
+				return c, nil, fmt.Errorf("--%w", err)
+			}
+		}
+	}
+	c.SecretKey = getenv("PORTAVOCE_SECRET_KEY")
+	if c.SecretKeyFile == "" {
+		c.SecretKeyFile = filepath.Join(c.Data, "secret.key")
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		return c, nil, fmt.Errorf("base-url: %q must start with https:// or http://", c.BaseURL)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c, fs.Args(), nil
+}
+
+func quoteDefault(d string) string {
+	if d == "" {
+		return "empty"
+	}
+	return d
+}
+
+func readFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	defer f.Close()
+	return parse(f, path)
+}
+
+func parse(r io.Reader, path string) (map[string]string, error) {
+	values := map[string]string{}
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s:%d: write each setting as name = value", path, n)
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = v[1 : len(v)-1]
+		}
+		values[k] = v
+	}
+	return values, sc.Err()
+}
+
+// Redacted returns the database URL without its password, for messages.
+func (c Config) Redacted() string {
+	if c.Database == "" {
+		return "SQLite in " + c.Data
+	}
+	u := c.Database
+	if i := strings.Index(u, "://"); i >= 0 {
+		if j := strings.LastIndex(u, "@"); j > i {
+			if k := strings.Index(u[i+3:j], ":"); k >= 0 {
+				u = u[:i+3+k] + ":***" + u[j:]
+			}
+		}
+	}
+	return u
+}

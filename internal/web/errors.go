@@ -1,0 +1,111 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	p "github.com/portavoce/portavoce"
+	"github.com/portavoce/portavoce/internal/i18n"
+)
+
+// status maps a domain error code to its HTTP status: the one place where
+// this is decided.
+func status(code string) int {
+	switch code {
+	case p.ECodeInvalid, "invalid_json":
+		return http.StatusBadRequest
+	case p.ECodeUnauthorized:
+		return http.StatusUnauthorized
+	case p.ECodeForbidden, "csrf_failed":
+		return http.StatusForbidden
+	case p.ECodeNotFound:
+		return http.StatusNotFound
+	case p.ECodeConflict:
+		return http.StatusConflict
+	case "body_too_large":
+		return http.StatusRequestEntityTooLarge
+	case "unsupported_media_type":
+		return http.StatusUnsupportedMediaType
+	case p.ECodeThrottled:
+		return http.StatusTooManyRequests
+	case p.ECodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+var errInternal = p.Errorf("internal", "something went wrong on our side; it has been logged. Please try again, and tell your administrator if it happens again")
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Field   string `json:"field,omitempty"`
+	} `json:"error"`
+}
+
+// fail answers a request with err: JSON for the API, a page for the UI, a
+// redirect to the login page for a UI page that needs a login.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	rq := requestOf(r)
+	var e *p.Error
+	if !errors.As(err, &e) {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		e = errInternal
+	} else if e.Code == p.ECodeUnavailable || status(e.Code) >= 500 {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", e.Code, "error", err)
+	}
+	code := status(e.Code)
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.999)))
+	}
+	if e.Code == p.ECodeUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	msg := translate(rq.lang, e)
+	if rq.api {
+		var body apiError
+		body.Error.Code, body.Error.Message, body.Error.Field = e.Code, msg, e.Field
+		writeJSON(w, code, body)
+		return
+	}
+	if code == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, code, "error", pageData{Title: "Something is wrong", Error: msg, Code: code})
+}
+
+// translate gives the error's message in the reader's language.
+// Roles among the arguments are shown by their label in that language.
+func translate(lang i18n.Lang, e *p.Error) string {
+	if e.Format == "" {
+		return e.Message
+	}
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		if r, ok := a.(p.Role); ok {
+			a = strings.ToLower(i18n.T(lang, roleLabels[r]))
+		}
+		args[i] = a
+	}
+	return i18n.T(lang, e.Format, args...)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	rq := &request{lang: i18n.FromRequest(r, ""), api: len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/"}
+	s.fail(w, r.WithContext(withRequest(r.Context(), rq)), p.Errorf(p.ECodeNotFound, "there is no page at this address"))
+}

@@ -1,0 +1,236 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	p "github.com/portavoce/portavoce"
+	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/workspace"
+)
+
+// pages holds every page template, parsed once per language.
+type pages struct {
+	byLang map[i18n.Lang]map[string]*template.Template
+}
+
+// pageNames lists the page templates; each defines "content" and is
+// rendered inside layout.html.
+var pageNames = []string{"setup", "login", "invite", "workspaces", "section", "settings", "audit", "account", "error"}
+
+func loadPages() (*pages, error) {
+	ps := &pages{byLang: map[i18n.Lang]map[string]*template.Template{}}
+	for _, lang := range i18n.Supported {
+		funcs := templateFuncs(lang)
+		base, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html")
+		if err != nil {
+			return nil, fmt.Errorf("web: layout: %w", err)
+		}
+		ps.byLang[lang] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t, err := template.Must(base.Clone()).ParseFS(assets, "templates/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("web: %s: %w", name, err)
+			}
+			ps.byLang[lang][name] = t
+		}
+	}
+	return ps, nil
+}
+
+// templateFuncs are the functions pages use; t is bound to the language.
+func templateFuncs(lang i18n.Lang) template.FuncMap {
+	return template.FuncMap{
+		"t": func(msg string, args ...any) string { return i18n.T(lang, msg, args...) },
+		"role": func(r p.Role) string { return i18n.T(lang, roleLabels[r]) },
+		"roleHelp": func(r p.Role) string { return i18n.T(lang, roleHelp[r]) },
+		"when": func(t time.Time, tz string) string {
+			if t.IsZero() {
+				return "—"
+			}
+			loc, err := time.LoadLocation(tz)
+			if err != nil || tz == "" {
+				loc = time.UTC
+			}
+			return t.In(loc).Format("2006-01-02 15:04 MST")
+		},
+		"lower": strings.ToLower,
+	}
+}
+
+var roleLabels = map[p.Role]string{
+	p.RoleOwner: "Owner", p.RoleManager: "Manager", p.RoleEditor: "Editor",
+	p.RoleAgency: "Agency", p.RoleResponder: "Responder", p.RoleViewer: "Viewer",
+}
+
+var roleHelp = map[p.Role]string{
+	p.RoleOwner:     "everything, including members, roles and the audit log",
+	p.RoleManager:   "publishes, approves, answers, connects accounts, invites colleagues",
+	p.RoleEditor:    "writes and publishes posts, answers the inbox",
+	p.RoleAgency:    "media and drafts only: never publishes, never sees the inbox",
+	p.RoleResponder: "a sales or technical colleague: only the conversations assigned to them",
+	p.RoleViewer:    "reads reports only",
+}
+
+// navItem is one entry of the workspace navigation.
+type navItem struct {
+	Key, Label, Href string
+	Current          bool
+}
+
+// sectionInfo describes one section of a workspace; sections that are still
+// to come show an honest empty state with what they will do.
+type sectionInfo struct {
+	Key   string
+	Label string
+	Perm  p.Permission
+	Lead  string
+	Will  []string
+}
+
+var sections = []sectionInfo{
+	{"calendar", "Calendar", p.PermViewCalendar, "Every scheduled, published and failed post of this brand, by month and week, in the workspace's time zone.",
+		[]string{"See what goes out, on which network, and when.", "Drag a post to reschedule it.", "Spot failed or late posts at a glance."}},
+	{"compose", "Compose", p.PermDraftPosts, "Write a post once and adapt it to every network.",
+		[]string{"Live character counts as each network counts them.", "Images with alt text, threads, link previews.", "Publish now, schedule, or add to the queue."}},
+	{"inbox", "Inbox", p.PermViewInboxMine, "Every comment, reply, mention and direct message in one place.",
+		[]string{"Answer from one place, with saved replies.", "Assign a conversation to a sales or technical colleague.", "Internal notes that never leave Portavoce."}},
+	{"listening", "Listening", p.PermViewListening, "What people say about the brand, its competitors and its market.",
+		[]string{"Boolean queries over open sources.", "Sentiment in Italian and English, trends and spike alerts.", "Leads and competitors' share of voice."}},
+	{"analytics", "Analytics", p.PermViewAnalytics, "How the brand grows: followers, reach and engagement over time.",
+		[]string{"Per network and per post.", "Reports to send to the CEO or the client."}},
+	{"presence", "Presence", p.PermViewPresence, "How the brand shows up on Google and on every network.",
+		[]string{"An audit of the website's structured data and social cards.", "Profiles complete and consistent, with the exact fix for each finding."}},
+	{"media", "Media", p.PermManageMedia, "Images and videos of the brand, shared with the agency.",
+		[]string{"A media library with briefs and due dates.", "Approvals with comments."}},
+}
+
+func sectionByKey(key string) sectionInfo {
+	for _, s := range sections {
+		if s.Key == key {
+			return s
+		}
+	}
+	return sectionInfo{}
+}
+
+// pageData is what every page template receives.
+type pageData struct {
+	Lang       i18n.Lang
+	Langs      []i18n.Lang
+	Title      string
+	User       p.User
+	LoggedIn   bool
+	CSRF       string
+	Path       string
+	Workspaces []workspace.Access
+	Access     workspace.Access
+	InWS       bool
+	Nav        []navItem
+	Notice     string
+	Error      string
+	Field      string
+	Code       int
+	Form       map[string]string
+	Next       string
+	Roles      []p.Role
+
+	Section     sectionInfo
+	Members     []p.Member
+	Invitations []p.Invitation
+	Audit       []p.AuditEntry
+	Tokens      []p.APIToken
+	NewToken    string
+	InviteLink  string
+	InviteEmail string
+	Assignable  []p.Role
+	Invitation  p.Invitation
+	InviteWS    p.Workspace
+	CanManage   bool
+	CanAudit    bool
+	Sessions    int
+}
+
+// render writes a page with the layout, in the request's language.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, d pageData) {
+	rq := requestOf(r)
+	d.Lang, d.Langs, d.Path = rq.lang, i18n.Supported, r.URL.RequestURI()
+	d.User, d.LoggedIn = rq.user, rq.loggedIn
+	if d.CSRF == "" && rq.loggedIn && !rq.viaToken {
+		d.CSRF = rq.session.CSRFToken
+	}
+	if d.CSRF == "" {
+		d.CSRF = s.anonCSRF(w, r)
+	}
+	if rq.loggedIn && d.Workspaces == nil {
+		d.Workspaces, _ = s.deps.Workspaces.List(r.Context(), rq.user)
+	}
+	if rq.access.Workspace.ID != "" {
+		d.Access, d.InWS = rq.access, true
+		d.Nav = navFor(rq.access, name, d.Section.Key)
+	}
+	if d.Form == nil {
+		d.Form = map[string]string{}
+	}
+	d.Roles = p.Roles
+	t := s.pages.byLang[d.Lang][name]
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", d); err != nil {
+		s.log.Error("render", "page", name, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+func navFor(acc workspace.Access, page, section string) []navItem {
+	base := "/w/" + acc.Workspace.Slug
+	var nav []navItem
+	for _, sec := range sections {
+		if acc.Can(sec.Perm) {
+			nav = append(nav, navItem{Key: sec.Key, Label: sec.Label, Href: base + "/" + sec.Key, Current: page == "section" && section == sec.Key})
+		}
+	}
+	if acc.Can(p.PermViewMembers) {
+		nav = append(nav, navItem{Key: "settings", Label: "Settings", Href: base + "/settings", Current: page == "settings"})
+	}
+	if acc.Can(p.PermViewAudit) {
+		nav = append(nav, navItem{Key: "audit", Label: "Audit log", Href: base + "/audit", Current: page == "audit"})
+	}
+	return nav
+}
+
+// firstSection is where a member lands in a workspace: the first section
+// their role may open.
+func firstSection(acc workspace.Access) string {
+	nav := navFor(acc, "", "")
+	if len(nav) == 0 {
+		return ""
+	}
+	return nav[0].Href
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request, _ *request) error {
+	name := path.Clean(strings.TrimPrefix(r.URL.Path, "/"))
+	if _, err := fs.Stat(assets, name); err != nil || !strings.HasPrefix(name, "static/") {
+		return p.Errorf(p.ECodeNotFound, "there is no page at this address")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	http.ServeFileFS(w, r, assets, name)
+	return nil
+}
+
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request, _ *request) error {
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	http.ServeFileFS(w, r, assets, "static/favicon.svg")
+	return nil
+}

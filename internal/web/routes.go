@@ -1,0 +1,112 @@
+package web
+
+import (
+	"net/http"
+
+	p "github.com/portavoce/portavoce"
+)
+
+// Who may call a route.
+const (
+	// Public routes need no login (set-up, login, health, static files).
+	Public = "public"
+	// LoggedIn routes need a session or an API token.
+	LoggedIn = "user"
+	// Admin routes need the instance administrator.
+	Admin = "admin"
+	// InWorkspace routes need membership of the {ws} workspace and the
+	// route's permission.
+	InWorkspace = "workspace"
+)
+
+// Route is one entry of the route table.
+type Route struct {
+	Method  string
+	Pattern string
+	// Access is Public, LoggedIn, Admin or InWorkspace.
+	Access string
+	// Perm is the permission an InWorkspace route needs.
+	Perm p.Permission
+	// API marks JSON routes (errors in JSON, no redirects).
+	API     bool
+	handler http.Handler
+}
+
+// routeTable lists every route of the server: the UI, the API and the
+// operational endpoints. Authorization is declared here, next to the path,
+// and enforced by the wrappers in auth.go.
+func (s *Server) routeTable() []Route {
+	return []Route{
+		// Operations.
+		s.route("GET", "/healthz", Public, "", false, s.healthz),
+		s.route("GET", "/readyz", Public, "", false, s.readyz),
+		s.route("GET", "/metrics", Public, "", false, s.promMetrics),
+		s.route("GET", "/static/", Public, "", false, s.static),
+		s.route("GET", "/favicon.ico", Public, "", false, s.favicon),
+
+		// Getting in.
+		s.route("GET", "/{$}", Public, "", false, s.home),
+		s.route("GET", "/setup", Public, "", false, s.setupForm),
+		s.route("POST", "/setup", Public, "", false, s.setup),
+		s.route("GET", "/login", Public, "", false, s.loginForm),
+		s.route("POST", "/login", Public, "", false, s.login),
+		s.route("POST", "/language", Public, "", false, s.setLanguage),
+		s.route("GET", "/invite/{token}", Public, "", false, s.inviteForm),
+		s.route("POST", "/invite/{token}", Public, "", false, s.acceptInvite),
+		s.route("POST", "/logout", LoggedIn, "", false, s.logout),
+
+		// The person's own account.
+		s.route("GET", "/account", LoggedIn, "", false, s.accountPage),
+		s.route("POST", "/account/password", LoggedIn, "", false, s.changePassword),
+		s.route("POST", "/account/logout-everywhere", LoggedIn, "", false, s.logoutEverywhere),
+		s.route("POST", "/account/tokens", LoggedIn, "", false, s.createToken),
+		s.route("POST", "/account/tokens/{id}/revoke", LoggedIn, "", false, s.revokeToken),
+
+		// Workspaces.
+		s.route("GET", "/workspaces", LoggedIn, "", false, s.workspacesPage),
+		s.route("POST", "/workspaces", Admin, "", false, s.createWorkspace),
+		s.route("GET", "/admin/audit", Admin, "", false, s.instanceAuditPage),
+		s.route("GET", "/w/{ws}", InWorkspace, p.PermViewWorkspace, false, s.workspaceHome),
+		s.route("GET", "/w/{ws}/calendar", InWorkspace, p.PermViewCalendar, false, s.section("calendar")),
+		s.route("GET", "/w/{ws}/compose", InWorkspace, p.PermDraftPosts, false, s.section("compose")),
+		s.route("GET", "/w/{ws}/inbox", InWorkspace, p.PermViewInboxMine, false, s.section("inbox")),
+		s.route("GET", "/w/{ws}/listening", InWorkspace, p.PermViewListening, false, s.section("listening")),
+		s.route("GET", "/w/{ws}/analytics", InWorkspace, p.PermViewAnalytics, false, s.section("analytics")),
+		s.route("GET", "/w/{ws}/presence", InWorkspace, p.PermViewPresence, false, s.section("presence")),
+		s.route("GET", "/w/{ws}/media", InWorkspace, p.PermManageMedia, false, s.section("media")),
+		s.route("GET", "/w/{ws}/settings", InWorkspace, p.PermViewMembers, false, s.settingsPage),
+		s.route("POST", "/w/{ws}/settings", InWorkspace, p.PermManageWorkspace, false, s.updateSettings),
+		s.route("POST", "/w/{ws}/members", InWorkspace, p.PermManageMembers, false, s.inviteMember),
+		s.route("POST", "/w/{ws}/members/{user}/role", InWorkspace, p.PermManageMembers, false, s.changeRole),
+		s.route("POST", "/w/{ws}/members/{user}/remove", InWorkspace, p.PermManageMembers, false, s.removeMember),
+		s.route("POST", "/w/{ws}/invitations/{id}/revoke", InWorkspace, p.PermManageMembers, false, s.revokeInvitation),
+		s.route("GET", "/w/{ws}/audit", InWorkspace, p.PermViewAudit, false, s.auditPage),
+
+		// REST API.
+		s.route("GET", "/api/v1/openapi.json", Public, "", true, s.openapi),
+		s.route("GET", "/api/v1/me", LoggedIn, "", true, s.apiMe),
+		s.route("PATCH", "/api/v1/me", LoggedIn, "", true, s.apiUpdateMe),
+		s.route("GET", "/api/v1/tokens", LoggedIn, "", true, s.apiTokens),
+		s.route("POST", "/api/v1/tokens", LoggedIn, "", true, s.apiCreateToken),
+		s.route("DELETE", "/api/v1/tokens/{id}", LoggedIn, "", true, s.apiRevokeToken),
+		s.route("GET", "/api/v1/audit", Admin, "", true, s.apiInstanceAudit),
+		s.route("GET", "/api/v1/workspaces", LoggedIn, "", true, s.apiWorkspaces),
+		s.route("POST", "/api/v1/workspaces", Admin, "", true, s.apiCreateWorkspace),
+		s.route("GET", "/api/v1/workspaces/{ws}", InWorkspace, p.PermViewWorkspace, true, s.apiWorkspace),
+		s.route("PATCH", "/api/v1/workspaces/{ws}", InWorkspace, p.PermManageWorkspace, true, s.apiUpdateWorkspace),
+		s.route("GET", "/api/v1/workspaces/{ws}/members", InWorkspace, p.PermViewMembers, true, s.apiMembers),
+		s.route("POST", "/api/v1/workspaces/{ws}/members", InWorkspace, p.PermManageMembers, true, s.apiInvite),
+		s.route("PATCH", "/api/v1/workspaces/{ws}/members/{user}", InWorkspace, p.PermManageMembers, true, s.apiChangeRole),
+		s.route("DELETE", "/api/v1/workspaces/{ws}/members/{user}", InWorkspace, p.PermManageMembers, true, s.apiRemoveMember),
+		s.route("GET", "/api/v1/workspaces/{ws}/invitations", InWorkspace, p.PermManageMembers, true, s.apiInvitations),
+		s.route("DELETE", "/api/v1/workspaces/{ws}/invitations/{id}", InWorkspace, p.PermManageMembers, true, s.apiRevokeInvitation),
+		s.route("GET", "/api/v1/workspaces/{ws}/audit", InWorkspace, p.PermViewAudit, true, s.apiAudit),
+	}
+}
+
+// route wraps h with the authorization that access and perm require.
+func (s *Server) route(method, pattern, access string, perm p.Permission, api bool, h handlerFunc) Route {
+	rt := Route{Method: method, Pattern: pattern, Access: access, Perm: perm, API: api}
+	rt.handler = s.wrap(rt, h)
+	return rt
+}

@@ -1,0 +1,90 @@
+// Package web is Portavoce's HTTP edge: the server-rendered UI in Italian and
+// English, the REST API under /api/v1, health, readiness and metrics. It
+// calls the domain services and holds no state of its own.
+package web
+
+import (
+	"context"
+	"embed"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/portavoce/portavoce/internal/account"
+	"github.com/portavoce/portavoce/internal/workspace"
+)
+
+//go:embed templates static openapi.json
+var assets embed.FS
+
+// Pinger tells whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps are what the server needs.
+type Deps struct {
+	Accounts   *account.Service
+	Workspaces *workspace.Service
+	DB         Pinger
+	Logger     *slog.Logger
+	// Registry receives the HTTP metrics and is served at /metrics.
+	Registry *prometheus.Registry
+	// BaseURL is the public URL, for links; empty means the request's host.
+	BaseURL string
+	// TrustProxy takes the client address from X-Forwarded-For.
+	TrustProxy bool
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+// Server serves the UI and the API.
+type Server struct {
+	deps      Deps
+	log       *slog.Logger
+	pages     *pages
+	metrics   *httpMetrics
+	secure    bool
+	mux       *http.ServeMux
+	routes    []Route
+	handler   http.Handler
+}
+
+// NewServer returns the server; it is the whole HTTP handler.
+func NewServer(d Deps) (*Server, error) {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	p, err := loadPages()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{deps: d, log: d.Logger, pages: p, metrics: newHTTPMetrics(d.Registry),
+		secure: strings.HasPrefix(d.BaseURL, "https://"), mux: http.NewServeMux()}
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		s.mux.Handle(rt.Method+" "+rt.Pattern, s.metrics.instrument(rt.Method+" "+rt.Pattern, rt.handler))
+	}
+	s.mux.Handle("/", s.metrics.instrument("not_found", http.HandlerFunc(s.notFound)))
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errCrossOrigin)
+	}))
+	s.handler = s.recoverPanics(s.securityHeaders(cop.Handler(s.mux)))
+	return s, nil
+}
+
+// ServeHTTP serves every request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes lists every route the server registers, for tests and docs.
+func (s *Server) Routes() []Route { return s.routes }
