@@ -361,4 +361,3 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, rq *request) e
 	writeJSON(w, http.StatusOK, map[string]any{"entries": toAudit(list)})
 	return nil
 }
-

@@ -47,8 +47,8 @@ func loadPages() (*pages, error) {
 // templateFuncs are the functions pages use; t is bound to the language.
 func templateFuncs(lang i18n.Lang) template.FuncMap {
 	return template.FuncMap{
-		"t": func(msg string, args ...any) string { return i18n.T(lang, msg, args...) },
-		"role": func(r p.Role) string { return i18n.T(lang, roleLabels[r]) },
+		"t":        func(msg string, args ...any) string { return i18n.T(lang, msg, args...) },
+		"role":     func(r p.Role) string { return i18n.T(lang, roleLabels[r]) },
 		"roleHelp": func(r p.Role) string { return i18n.T(lang, roleHelp[r]) },
 		"when": func(t time.Time, tz string) string {
 			if t.IsZero() {

@@ -43,14 +43,14 @@ type Deps struct {
 
 // Server serves the UI and the API.
 type Server struct {
-	deps      Deps
-	log       *slog.Logger
-	pages     *pages
-	metrics   *httpMetrics
-	secure    bool
-	mux       *http.ServeMux
-	routes    []Route
-	handler   http.Handler
+	deps    Deps
+	log     *slog.Logger
+	pages   *pages
+	metrics *httpMetrics
+	secure  bool
+	mux     *http.ServeMux
+	routes  []Route
+	handler http.Handler
 }
 
 // NewServer returns the server; it is the whole HTTP handler.
