@@ -81,24 +81,38 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return ErrUsage
 }
 
-// flagSet makes a FlagSet whose --help prints to stdout and succeeds.
-func flagSet(e env, name, summary string) *flag.FlagSet {
+// flagSet makes a FlagSet whose --help prints to stdout and succeeds. The
+// flag package's own message about a bad flag goes to stderr, once.
+func flagSet(e env, name, summary string) *flags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
+	fs.Usage = func() {} // parse decides what to print
+	return &flags{FlagSet: fs, help: func() {
 		fmt.Fprintf(e.stdout, "Usage: portavoce %s [flags]\n\n%s\n\nFlags:\n", name, summary)
 		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
 		fs.SetOutput(e.stderr)
-	}
-	return fs
+	}}
 }
 
-// parse loads the configuration; --help is a success, not an error.
-func parse(e env, fs *flag.FlagSet, args []string) (config.Config, error) {
-	c, rest, err := config.Load(fs, args, e.getenv)
+// flags is a command's FlagSet with its help text.
+type flags struct {
+	*flag.FlagSet
+	help func()
+}
+
+// parse loads the configuration. --help prints the help and is a success; a
+// bad flag (already reported by the flag package) is a usage error.
+func parse(e env, fs *flags, args []string) (config.Config, error) {
+	c, rest, err := config.Load(fs.FlagSet, args, e.getenv)
 	if errors.Is(err, flag.ErrHelp) {
+		fs.help()
 		return c, errHelpShown
+	}
+	var flagErr *config.FlagError
+	if errors.As(err, &flagErr) {
+		fmt.Fprintf(e.stderr, "Run \"portavoce %s --help\" for the flags.\n", fs.Name())
+		return c, ErrUsage
 	}
 	if err != nil {
 		return c, err

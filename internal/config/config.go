@@ -57,7 +57,7 @@ func dur(name string, dst func(*Config) *time.Duration) func(*Config, string) er
 
 // Settings lists every setting in the order --help shows them.
 var Settings = []Setting{
-	{"listen", "PORTAVOCE_LISTEN", "127.0.0.1:8080", "address to listen on (host:port); use 0.0.0.0:8080 to accept other machines",
+	{"listen", "PORTAVOCE_LISTEN", "127.0.0.1:8080", "`address` to listen on (host:port); use 0.0.0.0:8080 to accept other machines",
 		func(c *Config, v string) error {
 			if _, _, err := net.SplitHostPort(v); err != nil {
 				return fmt.Errorf("listen: %q is not host:port (for example 127.0.0.1:8080)", v)
@@ -65,8 +65,8 @@ var Settings = []Setting{
 			c.Listen = v
 			return nil
 		}},
-	{"data", "PORTAVOCE_DATA", "./data", "data folder: the SQLite database, the secret key file, uploads", str(func(c *Config) *string { return &c.Data })},
-	{"database", "PORTAVOCE_DATABASE", "", "PostgreSQL URL (postgres://user:pass@host:5432/db); empty means the embedded SQLite in the data folder",
+	{"data", "PORTAVOCE_DATA", "./data", "data `folder`: the SQLite database, the secret key file, uploads", str(func(c *Config) *string { return &c.Data })},
+	{"database", "PORTAVOCE_DATABASE", "", "PostgreSQL `URL` (postgres://user:pass@host:5432/db); empty means the embedded SQLite in the data folder",
 		func(c *Config, v string) error {
 			if v != "" && !strings.HasPrefix(v, "postgres://") && !strings.HasPrefix(v, "postgresql://") {
 				return errors.New("database: the URL must start with postgres:// (leave it empty for the embedded SQLite)")
@@ -74,9 +74,9 @@ var Settings = []Setting{
 			c.Database = v
 			return nil
 		}},
-	{"secret-key-file", "PORTAVOCE_SECRET_KEY_FILE", "<data>/secret.key", "file with the 32-byte key that encrypts access tokens at rest (created with mode 0600 if missing); PORTAVOCE_SECRET_KEY may hold the key itself instead", str(func(c *Config) *string { return &c.SecretKeyFile })},
-	{"base-url", "PORTAVOCE_BASE_URL", "", "public URL of this server (https://social.example.com), for links in invitations and emails; with https, cookies are marked Secure", str(func(c *Config) *string { return &c.BaseURL })},
-	{"log-format", "PORTAVOCE_LOG_FORMAT", "text", "log format: text or json",
+	{"secret-key-file", "PORTAVOCE_SECRET_KEY_FILE", "<data>/secret.key", "`file` with the 32-byte key that encrypts access tokens at rest (created with mode 0600 if missing); PORTAVOCE_SECRET_KEY may hold the key itself instead", str(func(c *Config) *string { return &c.SecretKeyFile })},
+	{"base-url", "PORTAVOCE_BASE_URL", "", "public `URL` of this server (https://social.example.com), for links in invitations and emails; with https, cookies are marked Secure", str(func(c *Config) *string { return &c.BaseURL })},
+	{"log-format", "PORTAVOCE_LOG_FORMAT", "text", "log `format`: text or json",
 		func(c *Config, v string) error {
 			if v != "text" && v != "json" {
 				return fmt.Errorf("log-format: %q is neither text nor json", v)
@@ -84,7 +84,7 @@ var Settings = []Setting{
 			c.LogFormat = v
 			return nil
 		}},
-	{"log-level", "PORTAVOCE_LOG_LEVEL", "info", "log level: debug, info, warn or error",
+	{"log-level", "PORTAVOCE_LOG_LEVEL", "info", "log `level`: debug, info, warn or error",
 		func(c *Config, v string) error {
 			switch v {
 			case "debug", "info", "warn", "error":
@@ -102,9 +102,9 @@ var Settings = []Setting{
 			c.TrustProxy = b
 			return nil
 		}},
-	{"database-wait", "PORTAVOCE_DATABASE_WAIT", "5m", "how long to keep retrying a PostgreSQL that does not answer at start (0 = forever)",
+	{"database-wait", "PORTAVOCE_DATABASE_WAIT", "5m", "how long (a `duration`) to keep retrying a PostgreSQL that does not answer at start (0 = forever)",
 		dur("database-wait", func(c *Config) *time.Duration { return &c.DatabaseWait })},
-	{"sweep-every", "PORTAVOCE_SWEEP_EVERY", "10m", "how often the background sweep removes expired sessions and invitations",
+	{"sweep-every", "PORTAVOCE_SWEEP_EVERY", "10m", "how often (a `duration`) the background sweep removes expired sessions and invitations",
 		dur("sweep-every", func(c *Config) *time.Duration { return &c.SweepEvery })},
 }
 
@@ -113,13 +113,18 @@ var Settings = []Setting{
 // subcommand's own flags on the same FlagSet. It returns the remaining
 // arguments.
 func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, []string, error) {
-	flagValues := map[string]*string{}
+	flagValues := map[string]*flagValue{}
 	for _, s := range Settings {
-		flagValues[s.Flag] = fs.String(s.Flag, "", s.Help+" (default "+quoteDefault(s.Default)+"; env "+s.Env+")")
+		v := &flagValue{isBool: s.Default == "false"}
+		flagValues[s.Flag] = v
+		fs.Var(v, s.Flag, s.Help+" (default "+quoteDefault(s.Default)+"; env "+s.Env+")")
 	}
 	configFile := fs.String("config", "", "config file with one \"name = value\" per line, names as the flags (env PORTAVOCE_CONFIG)")
 	if err := fs.Parse(args); err != nil {
-		return Config{}, nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, nil, err
+		}
+		return Config{}, nil, &FlagError{Err: err}
 	}
 	setFlags := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
@@ -163,7 +168,7 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	}
 	for _, s := range Settings {
 		if setFlags[s.Flag] {
-			if err := s.set(&c, *flagValues[s.Flag]); err != nil {
+			if err := s.set(&c, flagValues[s.Flag].value); err != nil {
 				return c, nil, fmt.Errorf("--%w", err)
 			}
 		}
@@ -178,6 +183,25 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (Config, 
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	return c, fs.Args(), nil
 }
+
+// FlagError is a malformed command line (an unknown flag, a flag without its
+// value); the flag package has already described it.
+type FlagError struct{ Err error }
+
+func (e *FlagError) Error() string { return e.Err.Error() }
+func (e *FlagError) Unwrap() error { return e.Err }
+
+// flagValue holds a flag's text until the settings are applied in order of
+// precedence. A setting whose default is "false" is a switch: --trust-proxy
+// alone means true.
+type flagValue struct {
+	value  string
+	isBool bool
+}
+
+func (v *flagValue) String() string     { return v.value }
+func (v *flagValue) Set(s string) error { v.value = s; return nil }
+func (v *flagValue) IsBoolFlag() bool   { return v.isBool }
 
 func quoteDefault(d string) string {
 	if d == "" {

@@ -85,8 +85,8 @@ type sweepWorker struct {
 // Timeout leaves a large sweep time to finish; River's default is a minute.
 func (w *sweepWorker) Timeout(*river.Job[SweepArgs]) time.Duration { return 10 * time.Minute }
 
-// Work claims the period, then sweeps. A period claimed before (by another
-// node, or by an earlier delivery of this job) is left alone.
+// Work sweeps the period, unless it was swept before (by another node, or
+// by an earlier delivery of this job).
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	if job.Args.PeriodStart <= 0 {
 		return river.JobCancel(fmt.Errorf("jobs: sweep: invalid period start %d", job.Args.PeriodStart))
@@ -95,20 +95,14 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 }
 
 func (r *Runner) sweep(ctx context.Context, period time.Time) error {
-	now := r.now()
-	claimed, err := r.db.ClaimMaintenance(ctx, sweepTask, period, r.node, now)
+	claimed, removed, err := r.db.Sweep(ctx, sweepTask, period, r.node, r.now(), keepLoginFailures)
 	if err != nil {
-		return fmt.Errorf("jobs: sweep %s: claim: %w", period.Format(time.RFC3339), err)
+		// Nothing was claimed: River's retry sweeps the period.
+		return fmt.Errorf("jobs: sweep %s: %w", period.Format(time.RFC3339), err)
 	}
 	if !claimed {
-		r.log.Debug("sweep skipped: period already claimed", "period_start", period)
+		r.log.Debug("sweep skipped: period already done", "period_start", period)
 		return nil
-	}
-	removed, err := r.db.Sweep(ctx, sweepTask, period, now, keepLoginFailures)
-	if err != nil {
-		// The period stays claimed, so a retry will not sweep it; the next
-		// period's sweep removes whatever expired meanwhile.
-		return fmt.Errorf("jobs: sweep %s: %w", period.Format(time.RFC3339), err)
 	}
 	r.log.Info("swept expired rows", "period_start", period, "removed", removed)
 	if r.swept != nil {

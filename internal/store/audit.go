@@ -26,9 +26,10 @@ type AuditFilter struct {
 
 // Audit returns audit entries, newest first.
 func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]portavoce.AuditEntry, error) {
-	if f.Limit <= 0 || f.Limit > 500 {
+	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	f.Limit = min(f.Limit, 500)
 	before := us(f.Before)
 	if before == 0 {
 		before = 1<<63 - 1

@@ -6,26 +6,26 @@ import (
 	"time"
 )
 
-// ClaimMaintenance records that node runs task for the period starting at
-// periodStart. It returns false when the period was already claimed: the
-// table, not the job queue, guarantees that each period's work is done once,
-// whatever the queue delivers.
-func (db *DB) ClaimMaintenance(ctx context.Context, task string, periodStart time.Time, node string, now time.Time) (bool, error) {
-	res, err := db.write.ExecContext(ctx, `INSERT INTO maintenance_runs (task, period_start, node, started_at)
-		VALUES ($1, $2, $3, $4) ON CONFLICT (task, period_start) DO NOTHING`, task, us(periodStart), node, us(now))
-	if err != nil {
-		return false, wrap(err)
-	}
-	n, err := res.RowsAffected()
-	return n == 1, wrap(err)
-}
-
-// Sweep deletes what has expired before now: sessions, login failures older
-// than keepFailures, and invitations expired or used a week ago. It returns
-// the number of rows removed, and records it on the claimed run.
-func (db *DB) Sweep(ctx context.Context, task string, periodStart, now time.Time, keepFailures time.Duration) (int64, error) {
+// Sweep claims the period starting at periodStart for task on behalf of
+// node and, if nobody claimed it before, deletes what has expired before now:
+// sessions, login failures older than keepFailures, and invitations expired
+// or used a week ago. The claim and the deletions commit together, so each
+// period is swept exactly once whatever the job queue delivers (twice, on two
+// nodes, after a crash). It returns whether this call did the work and how
+// many rows it removed.
+func (db *DB) Sweep(ctx context.Context, task string, periodStart time.Time, node string, now time.Time, keepFailures time.Duration) (bool, int64, error) {
+	var claimed bool
 	var total int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO maintenance_runs (task, period_start, node, started_at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (task, period_start) DO NOTHING`, task, us(periodStart), node, us(now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		claimed = true
 		for _, q := range []struct {
 			sql string
 			arg int64
@@ -41,10 +41,13 @@ func (db *DB) Sweep(ctx context.Context, task string, periodStart, now time.Time
 			n, _ := res.RowsAffected()
 			total += n
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE maintenance_runs SET removed = $1 WHERE task = $2 AND period_start = $3`, total, task, us(periodStart))
+		_, err = tx.ExecContext(ctx, `UPDATE maintenance_runs SET removed = $1 WHERE task = $2 AND period_start = $3`, total, task, us(periodStart))
 		return err
 	})
-	return total, err
+	if err != nil {
+		return false, 0, err
+	}
+	return claimed, total, nil
 }
 
 // MaintenanceRun is one claimed period of a maintenance task.

@@ -54,6 +54,13 @@ func (db *DB) CreateUser(ctx context.Context, u portavoce.User) error {
 // transaction, so two browsers on the set-up page cannot both become owner.
 func (db *DB) CreateFirstUser(ctx context.Context, u portavoce.User, w portavoce.Workspace) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		if db.Dialect == Postgres {
+			// Serialise concurrent set-ups: without the lock, each would see
+			// no user yet. (SQLite's write transactions are serial already.)
+			if _, err := tx.ExecContext(ctx, `LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 			return err

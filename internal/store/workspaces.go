@@ -129,6 +129,9 @@ func (db *DB) AddMember(ctx context.Context, m portavoce.Membership) error {
 // without an owner.
 func (db *DB) SetMemberRole(ctx context.Context, workspaceID, userID string, role portavoce.Role) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
+			return err
+		}
 		var current portavoce.Role
 		if err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2`,
 			workspaceID, userID).Scan(&current); err != nil {
@@ -147,6 +150,9 @@ func (db *DB) SetMemberRole(ctx context.Context, workspaceID, userID string, rol
 // RemoveMember takes a user out of a workspace, never its last owner.
 func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
+			return err
+		}
 		var current portavoce.Role
 		if err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2`,
 			workspaceID, userID).Scan(&current); err != nil {
@@ -160,6 +166,19 @@ func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID string) erro
 		_, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2`, workspaceID, userID)
 		return err
 	})
+}
+
+// lockWorkspace takes the workspace's row lock for the transaction, so that
+// two changes of owners cannot both see "another owner left" and leave none.
+func lockWorkspace(ctx context.Context, tx *sql.Tx, workspaceID string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE workspaces SET id = id WHERE id = $1`, workspaceID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return portavoce.ErrNotFound
+	}
+	return nil
 }
 
 func requireAnotherOwner(ctx context.Context, tx *sql.Tx, workspaceID string) error {
@@ -238,10 +257,16 @@ func (db *DB) AcceptInvitation(ctx context.Context, invID, userID string, now ti
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE invitations SET accepted_at = $1 WHERE id = $2`, us(now), invID); err != nil {
+		// The condition makes the invitation work once even when two
+		// acceptances race: only one of them updates the row.
+		res, err := tx.ExecContext(ctx, `UPDATE invitations SET accepted_at = $1 WHERE id = $2 AND accepted_at = 0`, us(now), invID)
+		if err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
+		if n, _ := res.RowsAffected(); n == 0 {
+			return portavoce.Errorf(portavoce.ECodeConflict, "this invitation was already used or has expired: ask for a new one")
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO memberships (workspace_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (workspace_id, user_id) DO NOTHING`, inv.WorkspaceID, userID, inv.Role, us(now))
 		return err
 	})

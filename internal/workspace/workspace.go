@@ -169,7 +169,7 @@ func (s *Service) Build(name, slug, timezone, language string) (portavoce.Worksp
 	if timezone == "" {
 		timezone = "Europe/Rome"
 	}
-	if _, err := time.LoadLocation(timezone); err != nil {
+	if _, err := time.LoadLocation(timezone); err != nil || timezone == "Local" {
 		return portavoce.Workspace{}, portavoce.FieldError("timezone", "%q is not a time zone: use a name such as Europe/Rome", timezone)
 	}
 	if language == "" {
