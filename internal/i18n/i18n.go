@@ -94,3 +94,13 @@ func (l Lang) Name() string {
 	}
 	return "English"
 }
+
+// Messages lists the English messages the Italian catalogue translates, so
+// that a test can find translations nothing uses any more.
+func Messages() []string {
+	out := make([]string, 0, len(italian))
+	for m := range italian {
+		out = append(out, m)
+	}
+	return out
+}

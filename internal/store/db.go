@@ -297,7 +297,7 @@ func wrap(err error) error {
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
 		errors.Is(err, sql.ErrConnDone) || pgconn.SafeToRetry(err) || strings.Contains(err.Error(), "failed to connect") ||
-		strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "unexpected EOF") {
+		strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "database is closed") || strings.Contains(err.Error(), "unexpected EOF") {
 		return unavailable(err)
 	}
 	return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -34,8 +35,10 @@ func decode(r *http.Request, v any) error {
 			return p.Errorf("invalid_json", "the request body is empty: send a JSON object")
 		case errors.As(err, &syntaxErr):
 			return p.Errorf("invalid_json", "the JSON is malformed at byte %d", syntaxErr.Offset)
+		case errors.As(err, &typeErr) && typeErr.Field == "":
+			return p.Errorf("invalid_json", "send a JSON object, such as {\"name\": \"...\"}")
 		case errors.As(err, &typeErr):
-			return p.Errorf("invalid_json", "the field %q must be a %s", typeErr.Field, typeErr.Type.String())
+			return p.Errorf("invalid_json", jsonKind(typeErr.Type), typeErr.Field)
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			return p.Errorf("invalid_json", "unknown field %s: see /api/v1/openapi.json", strings.TrimPrefix(err.Error(), "json: unknown field "))
 		}
@@ -45,6 +48,36 @@ func decode(r *http.Request, v any) error {
 		return p.Errorf("invalid_json", "send a single JSON object")
 	}
 	return nil
+}
+
+// jsonKind says which JSON type a Go type is decoded from, as the message
+// for a field of the wrong type.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "the field %q must be a string"
+	case reflect.Bool:
+		return "the field %q must be true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8,
+		reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "the field %q must be a number"
+	case reflect.Slice, reflect.Array:
+		return "the field %q must be a list"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return "the field %q must be an object"
+}
+
+// apiField renames a form field in a domain error to the API's JSON name.
+func apiField(err error, form, json string) error {
+	var e *p.Error
+	if errors.As(err, &e) && e.Field == form {
+		c := *e
+		c.Field = json
+		return &c
+	}
+	return err
 }
 
 func parseBefore(r *http.Request) (time.Time, error) {
@@ -244,7 +277,7 @@ func (s *Server) apiCreateWorkspace(w http.ResponseWriter, r *http.Request, rq *
 	}
 	ws, err := s.deps.Workspaces.Create(r.Context(), rq.actor(r, s), in.Name, in.Slug, in.Timezone, in.Language)
 	if err != nil {
-		return err
+		return apiField(err, "workspace_name", "name")
 	}
 	writeJSON(w, http.StatusCreated, toWorkspace(ws, p.RoleOwner))
 	return nil
@@ -265,7 +298,7 @@ func (s *Server) apiUpdateWorkspace(w http.ResponseWriter, r *http.Request, rq *
 	}
 	ws, err := s.deps.Workspaces.Update(r.Context(), rq.actor(r, s), rq.access, in.Name, in.Timezone, in.Language)
 	if err != nil {
-		return err
+		return apiField(err, "workspace_name", "name")
 	}
 	writeJSON(w, http.StatusOK, toWorkspace(ws, rq.access.Role))
 	return nil

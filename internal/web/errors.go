@@ -106,6 +106,5 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	rq := &request{lang: i18n.FromRequest(r, ""), api: len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/"}
-	s.fail(w, r.WithContext(withRequest(r.Context(), rq)), p.Errorf(p.ECodeNotFound, "there is no page at this address"))
+	s.fail(w, s.bare(r), p.Errorf(p.ECodeNotFound, "there is no page at this address"))
 }

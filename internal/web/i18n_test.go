@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -50,6 +51,9 @@ func messagesInUse(t *testing.T) []string {
 		set[v] = true
 	}
 	set["Settings"], set["Audit log"] = true, true
+	for _, v := range []any{"", false, 0, []string{}, struct{}{}} {
+		set[jsonKind(reflect.TypeOf(v))] = true
+	}
 
 	// Go source: error formats and page titles.
 	goMsg := regexp.MustCompile(`(?:Errorf\((?:"[^"]*"|[^,"]+),|FieldError\("[^"]*",|Title: )\s*("(?:[^"\\]|\\.)*")`)
@@ -114,5 +118,22 @@ func TestTranslationsKeepTheirFormatVerbs(t *testing.T) {
 		if a, b := verb.FindAllString(m, -1), verb.FindAllString(it, -1); strings.Join(a, ",") != strings.Join(b, ",") {
 			t.Errorf("%q: verbs %v in English but %v in Italian %q", m, a, b, it)
 		}
+	}
+}
+
+func TestNoTranslationIsLeftOver(t *testing.T) {
+	used := map[string]bool{}
+	for _, m := range messagesInUse(t) {
+		used[m] = true
+	}
+	var unused []string
+	for _, m := range i18n.Messages() {
+		if !used[m] {
+			unused = append(unused, strconv.Quote(m))
+		}
+	}
+	sort.Strings(unused)
+	if len(unused) > 0 {
+		t.Fatalf("%d Italian translations are for messages nothing shows any more; remove them:\n%s", len(unused), strings.Join(unused, "\n"))
 	}
 }

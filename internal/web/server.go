@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/portavoce/portavoce/internal/account"
+	"github.com/portavoce/portavoce/internal/i18n"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
 
@@ -77,10 +78,17 @@ func NewServer(d Deps) (*Server, error) {
 	s.mux.Handle("/", s.metrics.instrument("not_found", http.HandlerFunc(s.notFound)))
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, errCrossOrigin)
+		s.fail(w, s.bare(r), errCrossOrigin)
 	}))
 	s.handler = s.recoverPanics(s.securityHeaders(cop.Handler(s.mux)))
 	return s, nil
+}
+
+// bare gives a request that reached no route (refused before routing, or
+// unknown) what fail needs: its language, and whether to answer in JSON.
+func (s *Server) bare(r *http.Request) *http.Request {
+	rq := &request{lang: i18n.FromRequest(r, ""), api: strings.HasPrefix(r.URL.Path, "/api/")}
+	return r.WithContext(withRequest(r.Context(), rq))
 }
 
 // ServeHTTP serves every request.
