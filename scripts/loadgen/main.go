@@ -184,4 +184,3 @@ func pct(sorted []time.Duration, p int) string {
 	i = min(max(i-1, 0), len(sorted)-1)
 	return sorted[i].Round(10 * time.Microsecond).String()
 }
-
