@@ -78,7 +78,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, code, "error", pageData{Title: "Something is wrong", Error: msg, Code: code})
+	title, ok := errorTitles[code]
+	if !ok {
+		title = "Something went wrong"
+	}
+	s.render(w, r, code, "error", pageData{Title: title, Error: msg, Code: code})
 }
 
 // translate gives the error's message in the reader's language.

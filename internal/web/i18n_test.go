@@ -50,7 +50,13 @@ func messagesInUse(t *testing.T) []string {
 	for _, v := range notices {
 		set[v] = true
 	}
-	set["Settings"], set["Audit log"] = true, true
+	set["Settings"], set["Audit log"], set["Something went wrong"] = true, true, true
+	for _, v := range auditLabels {
+		set[v] = true
+	}
+	for _, v := range errorTitles {
+		set[v] = true
+	}
 	for _, v := range []any{"", false, 0, []string{}, struct{}{}} {
 		set[jsonKind(reflect.TypeOf(v))] = true
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -9,6 +10,8 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/i18n"
@@ -61,6 +64,23 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 			return t.In(loc).Format("2006-01-02 15:04 MST")
 		},
 		"lower": strings.ToLower,
+		"action": func(a string) string {
+			if label, ok := auditLabels[a]; ok {
+				return i18n.T(lang, label)
+			}
+			return a
+		},
+		// detail shows roles inside an audit detail ("editor → viewer") by
+		// their label in the reader's language.
+		"detail": func(d string) string {
+			parts := strings.Split(d, " → ")
+			for i, part := range parts {
+				if r := p.Role(part); r.Valid() {
+					parts[i] = strings.ToLower(i18n.T(lang, roleLabels[r]))
+				}
+			}
+			return strings.Join(parts, " → ")
+		},
 	}
 }
 
@@ -76,6 +96,49 @@ var roleHelp = map[p.Role]string{
 	p.RoleAgency:    "media and drafts only: never publishes, never sees the inbox",
 	p.RoleResponder: "a sales or technical colleague: only the conversations assigned to them",
 	p.RoleViewer:    "reads reports only",
+}
+
+// auditLabels names the audit actions for people.
+var auditLabels = map[string]string{
+	p.AuditSetup:            "Set-up of Portavoce",
+	p.AuditLogin:            "Logged in",
+	p.AuditLoginFailed:      "Failed login",
+	p.AuditLoginThrottled:   "Login refused: too many attempts",
+	p.AuditLogout:           "Logged out",
+	p.AuditLogoutEverywhere: "Logged out everywhere",
+	p.AuditPasswordReset:    "Password reset by an administrator",
+	p.AuditPasswordChanged:  "Password changed",
+	p.AuditUserCreated:      "User created",
+	p.AuditTokenCreated:     "API token created",
+	p.AuditTokenRevoked:     "API token revoked",
+	p.AuditWorkspaceCreated: "Workspace created",
+	p.AuditMemberInvited:    "Member invited",
+	p.AuditMemberJoined:     "Member joined",
+	p.AuditMemberAdded:      "Member added",
+	p.AuditRoleChanged:      "Role changed",
+	p.AuditMemberRemoved:    "Member removed",
+}
+
+// errorTitles give an error page a title that says what kind of problem it
+// is.
+var errorTitles = map[int]string{
+	http.StatusBadRequest:            "Something in the request is not right",
+	http.StatusUnauthorized:          "Please log in",
+	http.StatusForbidden:             "Not allowed",
+	http.StatusNotFound:              "Not found",
+	http.StatusConflict:              "This could not be done",
+	http.StatusTooManyRequests:       "Too many attempts",
+	http.StatusServiceUnavailable:    "Temporarily unavailable",
+	http.StatusRequestEntityTooLarge: "Too large",
+}
+
+// sentence starts a message with a capital letter, for display on a page.
+func sentence(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 || !unicode.IsLower(r) {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
 }
 
 // navItem is one entry of the workspace navigation.
@@ -122,13 +185,18 @@ func sectionByKey(key string) sectionInfo {
 
 // pageData is what every page template receives.
 type pageData struct {
-	Lang       i18n.Lang
-	Langs      []i18n.Lang
-	Title      string
-	User       p.User
-	LoggedIn   bool
-	CSRF       string
+	Lang     i18n.Lang
+	Langs    []i18n.Lang
+	Title    string
+	User     p.User
+	LoggedIn bool
+	CSRF     string
+	// Path is where the language switch returns: the page's address for a
+	// GET, else Back (a form's answer has no address of its own to return
+	// to).
 	Path       string
+	Back       string
+	OwnerCount int
 	Workspaces []workspace.Access
 	Access     workspace.Access
 	InWS       bool
@@ -161,6 +229,10 @@ type pageData struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, d pageData) {
 	rq := requestOf(r)
 	d.Lang, d.Langs, d.Path = rq.lang, i18n.Supported, r.URL.RequestURI()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		d.Path = cmp.Or(d.Back, "/")
+	}
+	d.Error = sentence(d.Error)
 	d.User, d.LoggedIn = rq.user, rq.loggedIn
 	if d.CSRF == "" && rq.loggedIn && !rq.viaToken {
 		d.CSRF = rq.session.CSRFToken

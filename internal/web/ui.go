@@ -257,7 +257,7 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, rq *request
 	if err != nil {
 		return err
 	}
-	d.Title, d.Tokens = "Your account", tokens
+	d.Title, d.Tokens, d.Back = "Your account", tokens, "/account"
 	s.render(w, r, code, "account", d)
 	return nil
 }
@@ -334,7 +334,7 @@ func (s *Server) createWorkspace(w http.ResponseWriter, r *http.Request, rq *req
 	form := formValues(r, "workspace_name", "slug", "timezone", "language")
 	ws, err := s.deps.Workspaces.Create(r.Context(), rq.actor(r, s), form["workspace_name"], form["slug"], form["timezone"], form["language"])
 	if err != nil {
-		return s.formError(w, r, "workspaces", pageData{Title: "Workspaces", Form: form}, err)
+		return s.formError(w, r, "workspaces", pageData{Title: "Workspaces", Form: form, Back: "/workspaces"}, err)
 	}
 	http.Redirect(w, r, "/w/"+ws.Slug+"/settings?done=created", http.StatusSeeOther)
 	return nil
@@ -369,6 +369,12 @@ func (s *Server) showSettings(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	d.Members = members
+	for _, m := range members {
+		if m.Role == p.RoleOwner {
+			d.OwnerCount++
+		}
+	}
+	d.Back = "/w/" + rq.access.Workspace.Slug + "/settings"
 	d.CanManage = rq.access.Can(p.PermManageMembers)
 	if d.CanManage {
 		if d.Invitations, err = s.deps.Workspaces.Invitations(r.Context(), rq.access); err != nil {
@@ -408,18 +414,29 @@ func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, rq *reques
 	form := formValues(r, "email", "role")
 	res, err := s.deps.Workspaces.Invite(r.Context(), rq.actor(r, s), rq.access, form["email"], p.Role(form["role"]))
 	if err != nil {
-		var e *p.Error
-		if errors.As(err, &e) && (e.Code == p.ECodeInvalid || e.Code == p.ECodeForbidden) {
-			form["workspace_name"], form["timezone"], form["language"] = rq.access.Workspace.Name, rq.access.Workspace.Timezone, rq.access.Workspace.Language
-			return s.showSettings(w, r, rq, status(e.Code), pageData{Form: form, Error: translate(rq.lang, e), Field: e.Field})
-		}
-		return err
+		form["workspace_name"], form["timezone"], form["language"] = rq.access.Workspace.Name, rq.access.Workspace.Timezone, rq.access.Workspace.Language
+		return s.settingsError(w, r, rq, err, form)
 	}
 	if res.Added != nil {
 		http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/settings?done=added", http.StatusSeeOther)
 		return nil
 	}
 	return s.showSettings(w, r, rq, http.StatusOK, pageData{InviteLink: s.baseURL(r) + "/invite/" + res.Token, InviteEmail: res.Invitation.Email})
+}
+
+// settingsError shows the settings page again with a refused change
+// explained next to the members, instead of a bare error page. Errors that
+// are not about the request (a database outage) go to the error page.
+func (s *Server) settingsError(w http.ResponseWriter, r *http.Request, rq *request, err error, form ...map[string]string) error {
+	var e *p.Error
+	if !errors.As(err, &e) || (e.Code != p.ECodeInvalid && e.Code != p.ECodeForbidden && e.Code != p.ECodeConflict && e.Code != p.ECodeNotFound) {
+		return err
+	}
+	d := pageData{Error: translate(rq.lang, e), Field: e.Field}
+	if len(form) > 0 {
+		d.Form = form[0]
+	}
+	return s.showSettings(w, r, rq, status(e.Code), d)
 }
 
 // baseURL is the configured public URL, or the one the request came to.
@@ -436,7 +453,7 @@ func (s *Server) baseURL(r *http.Request) string {
 
 func (s *Server) changeRole(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := s.deps.Workspaces.ChangeRole(r.Context(), rq.actor(r, s), rq.access, r.PathValue("user"), p.Role(r.PostFormValue("role"))); err != nil {
-		return err
+		return s.settingsError(w, r, rq, err)
 	}
 	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/settings?done=role", http.StatusSeeOther)
 	return nil
@@ -444,7 +461,7 @@ func (s *Server) changeRole(w http.ResponseWriter, r *http.Request, rq *request)
 
 func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, rq *request) error {
 	if err := s.deps.Workspaces.RemoveMember(r.Context(), rq.actor(r, s), rq.access, r.PathValue("user")); err != nil {
-		return err
+		return s.settingsError(w, r, rq, err)
 	}
 	if r.PathValue("user") == rq.user.ID {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
