@@ -29,6 +29,17 @@ echo "idle RSS after 5 s: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$PID
 go run ./scripts/loadgen -url http://127.0.0.1:$PORT -rate "$RATE" -duration "$DURATION"
 echo "RSS after the load: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$PID/status)"
 
+# Start-up of an instance that already has its data (the everyday case).
+kill $PID; wait $PID 2>/dev/null || true
+t0=$(date +%s%N)
+PORTAVOCE_LOG_LEVEL=warn "$BIN" serve --data "$DATA" --listen 127.0.0.1:$PORT >/dev/null &
+PID=$!
+until curl -sf http://127.0.0.1:$PORT/healthz >/dev/null; do sleep 0.005; done
+t1=$(date +%s%N)
+echo "start-up with existing data (exec to first /healthz 200): $(( (t1 - t0) / 1000000 )) ms"
+sleep 5
+echo "idle RSS after 5 s: $(awk '/VmRSS/ {printf "%.1f MB", $2/1024}' /proc/$PID/status)"
+
 if command -v wrk >/dev/null; then
   # wrk needs a second instance's credentials: restart on a new folder.
   kill $PID; wait $PID 2>/dev/null || true

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -96,11 +97,15 @@ func VerifyPassword(hash, password string) error {
 }
 
 // dummyHash is verified when a login names an unknown user, so that the
-// answer takes as long as for a known one.
-var dummyHash, _ = HashPassword("portavoce-timing-equaliser")
+// answer takes as long as for a known one. It is made on first use: hashing
+// at start-up would cost time and 19 MiB before anyone logs in.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("portavoce-timing-equaliser")
+	return h
+})
 
 // SpendPasswordTime does the work of one password check, for unknown users.
-func SpendPasswordTime(password string) { _ = VerifyPassword(dummyHash, password) }
+func SpendPasswordTime(password string) { _ = VerifyPassword(dummyHash(), password) }
 
 var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 

@@ -75,3 +75,13 @@ func TestTokens(t *testing.T) {
 		t.Fatal("EqualTokens is wrong")
 	}
 }
+
+// BenchmarkHashPassword is the cost of one login's password check (argon2id,
+// 19 MiB, 2 passes): it bounds how many logins a core can check a second.
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		if _, err := HashPassword("correct horse battery"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -53,6 +54,11 @@ type apiError struct {
 // redirect to the login page for a UI page that needs a login.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	rq := requestOf(r)
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away: nobody reads an answer, nothing failed.
+		s.log.Debug("request abandoned by the client", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	var e *p.Error
 	if !errors.As(err, &e) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
