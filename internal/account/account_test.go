@@ -4,45 +4,27 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/auth"
+	"github.com/portavoce/portavoce/internal/fakeclock"
 	"github.com/portavoce/portavoce/internal/store"
 	"github.com/portavoce/portavoce/internal/store/storetest"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
 
-// clock is the time the service sees; tests move it instead of sleeping.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 type fixture struct {
 	db    *store.DB
-	clock *clock
+	clock *fakeclock.Clock
 	svc   *account.Service
 }
 
 func newFixture(t *testing.T, db *store.DB, policy account.Policy) *fixture {
 	t.Helper()
-	c := &clock{now: time.Date(2025, time.March, 10, 9, 30, 0, 0, time.UTC)}
+	c := fakeclock.New(time.Date(2025, time.March, 10, 9, 30, 0, 0, time.UTC))
 	return &fixture{db: db, clock: c, svc: account.New(db, policy, c.Now, nil)}
 }
 

@@ -200,17 +200,14 @@ func user(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		db, err := openStore(ctx, c, newLogger(c, e.stderr))
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		u, err := account.New(db, account.DefaultPolicy, nil, nil).CreateUser(ctx, *name, *email, password, *admin)
-		if err != nil {
-			return userError(err)
-		}
-		fmt.Fprintf(e.stdout, "created user %s (%s)\n", u.Email, u.ID)
-		return nil
+		return withAccounts(ctx, e, c, func(accounts *account.Service) error {
+			u, err := accounts.CreateUser(ctx, *name, *email, password, *admin)
+			if err != nil {
+				return userError(err)
+			}
+			fmt.Fprintf(e.stdout, "created user %s (%s)\n", u.Email, u.ID)
+			return nil
+		})
 	case "reset-password":
 		fs := flagSet(e, "user reset-password", "Set a new password for a user and end all their sessions. The password is read from standard input.")
 		email := fs.String("email", "", "the user's email (required)")
@@ -228,19 +225,27 @@ func user(ctx context.Context, e env, args []string) error {
 		if err != nil {
 			return err
 		}
-		db, err := openStore(ctx, c, newLogger(c, e.stderr))
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		if err := account.New(db, account.DefaultPolicy, nil, nil).ResetPassword(ctx, *email, password); err != nil {
-			return userError(err)
-		}
-		fmt.Fprintf(e.stdout, "the password of %s was changed and their sessions were ended\n", strings.ToLower(*email))
-		return nil
+		return withAccounts(ctx, e, c, func(accounts *account.Service) error {
+			if err := accounts.ResetPassword(ctx, *email, password); err != nil {
+				return userError(err)
+			}
+			fmt.Fprintf(e.stdout, "the password of %s was changed and their sessions were ended\n", strings.ToLower(*email))
+			return nil
+		})
 	}
 	fmt.Fprintf(e.stderr, "unknown user command %q: use create or reset-password\n", args[0])
 	return ErrUsage
+}
+
+// withAccounts opens the database for a one-off command and runs fn with
+// the account service.
+func withAccounts(ctx context.Context, e env, c config.Config, fn func(*account.Service) error) error {
+	db, err := openStore(ctx, c, newLogger(c, e.stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(account.New(db, account.DefaultPolicy, nil, nil))
 }
 
 // userError shows a domain error's message without its code.

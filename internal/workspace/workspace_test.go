@@ -4,48 +4,30 @@ import (
 	"errors"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/auth"
+	"github.com/portavoce/portavoce/internal/fakeclock"
 	"github.com/portavoce/portavoce/internal/store"
 	"github.com/portavoce/portavoce/internal/store/storetest"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
 
-// clock is the time the services see; tests move it instead of sleeping.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 const password = "correct horse battery"
 
 type fixture struct {
 	db    *store.DB
-	clock *clock
+	clock *fakeclock.Clock
 	acc   *account.Service
 	ws    *workspace.Service
 }
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	c := &clock{now: time.Date(2025, time.March, 10, 9, 30, 0, 0, time.UTC)}
+	c := fakeclock.New(time.Date(2025, time.March, 10, 9, 30, 0, 0, time.UTC))
 	acc := account.New(db, account.DefaultPolicy, c.Now, nil)
 	return &fixture{db: db, clock: c, acc: acc, ws: workspace.New(db, acc, c.Now, nil)}
 }
@@ -153,7 +135,7 @@ func TestSlugify(t *testing.T) {
 }
 
 func TestBuild(t *testing.T) {
-	c := &clock{now: time.Date(2025, time.March, 10, 9, 30, 0, 0, time.UTC)}
+	c := fakeclock.New(time.Date(2025, time.March, 10, 9, 30, 0, 0, time.UTC))
 	svc := workspace.New(nil, nil, c.Now, nil) // Build needs no store
 
 	t.Run("defaults", func(t *testing.T) {
