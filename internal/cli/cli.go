@@ -49,10 +49,17 @@ Usage:
   portavoce migrate [flags]               bring the database schema up to date, then exit
   portavoce user create [flags]           create a user (password read from standard input)
   portavoce user reset-password [flags]   set a new password for a user and end their sessions
+  portavoce workspace list                list your workspaces on a running server (REST API)
+  portavoce api METHOD PATH [BODY]        call the REST API of a running server, for scripts
   portavoce version                       print the version
 
-Run "portavoce <command> --help" for the flags of a command. Every flag also
-reads an environment variable (PORTAVOCE_...) and a line of the --config file.
+The commands on a running server authenticate with a personal API token
+(PORTAVOCE_TOKEN; create one in Your account) at PORTAVOCE_SERVER
+(default http://127.0.0.1:8080).
+
+Run "portavoce <command> --help" for the flags of a command. Every flag of
+serve and migrate also reads an environment variable (PORTAVOCE_...) and a
+line of the --config file.
 `
 
 // Run runs the command line args (args[0] is the program name).
@@ -70,6 +77,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, e, rest)
 	case "user":
 		return user(ctx, e, rest)
+	case "api":
+		return api(ctx, e, rest)
+	case "workspace":
+		return workspaces(ctx, e, rest)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "portavoce", portavoce.Version)
 		return nil
