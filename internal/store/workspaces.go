@@ -129,18 +129,8 @@ func (db *DB) AddMember(ctx context.Context, m portavoce.Membership) error {
 // without an owner.
 func (db *DB) SetMemberRole(ctx context.Context, workspaceID, userID string, role portavoce.Role) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
+		if err := keepAnOwner(ctx, tx, workspaceID, userID, role != portavoce.RoleOwner); err != nil {
 			return err
-		}
-		var current portavoce.Role
-		if err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2`,
-			workspaceID, userID).Scan(&current); err != nil {
-			return err
-		}
-		if current == portavoce.RoleOwner && role != portavoce.RoleOwner {
-			if err := requireAnotherOwner(ctx, tx, workspaceID); err != nil {
-				return err
-			}
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3`, role, workspaceID, userID)
 		return err
@@ -150,22 +140,38 @@ func (db *DB) SetMemberRole(ctx context.Context, workspaceID, userID string, rol
 // RemoveMember takes a user out of a workspace, never its last owner.
 func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
+		if err := keepAnOwner(ctx, tx, workspaceID, userID, true); err != nil {
 			return err
-		}
-		var current portavoce.Role
-		if err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2`,
-			workspaceID, userID).Scan(&current); err != nil {
-			return err
-		}
-		if current == portavoce.RoleOwner {
-			if err := requireAnotherOwner(ctx, tx, workspaceID); err != nil {
-				return err
-			}
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2`, workspaceID, userID)
 		return err
 	})
+}
+
+// keepAnOwner locks the workspace and, when the member is an owner who
+// stops being one (losing is true), makes sure another owner remains. A
+// user who is not a member is not found.
+func keepAnOwner(ctx context.Context, tx *sql.Tx, workspaceID, userID string, losing bool) error {
+	if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
+		return err
+	}
+	var current portavoce.Role
+	if err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2`,
+		workspaceID, userID).Scan(&current); err != nil {
+		return err
+	}
+	if current != portavoce.RoleOwner || !losing {
+		return nil
+	}
+	var owners int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = $2`,
+		workspaceID, portavoce.RoleOwner).Scan(&owners); err != nil {
+		return err
+	}
+	if owners < 2 {
+		return portavoce.Errorf(portavoce.ECodeConflict, "a workspace needs at least one owner: make someone else owner first")
+	}
+	return nil
 }
 
 // lockWorkspace takes the workspace's row lock for the transaction, so that
@@ -177,18 +183,6 @@ func lockWorkspace(ctx context.Context, tx *sql.Tx, workspaceID string) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return portavoce.ErrNotFound
-	}
-	return nil
-}
-
-func requireAnotherOwner(ctx context.Context, tx *sql.Tx, workspaceID string) error {
-	var owners int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM memberships WHERE workspace_id = $1 AND role = $2`,
-		workspaceID, portavoce.RoleOwner).Scan(&owners); err != nil {
-		return err
-	}
-	if owners < 2 {
-		return portavoce.Errorf(portavoce.ECodeConflict, "a workspace needs at least one owner: make someone else owner first")
 	}
 	return nil
 }
