@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -53,9 +54,10 @@ type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	registry *prometheus.Registry
+	log      *slog.Logger
 }
 
-func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
+func newHTTPMetrics(reg *prometheus.Registry, log *slog.Logger) *httpMetrics {
 	m := &httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "portavoce_http_requests_total", Help: "HTTP requests by route and status code."},
@@ -65,6 +67,7 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 			Buckets: []float64{.001, .0025, .005, .01, .02, .05, .1, .25, .5, 1, 2.5}},
 			[]string{"route"}),
 		registry: reg,
+		log:      log,
 	}
 	reg.MustRegister(m.requests, m.duration)
 	return m
@@ -101,8 +104,13 @@ func (m *httpMetrics) instrument(route string, next http.Handler) http.Handler {
 		if rec.code == 0 {
 			rec.code = http.StatusOK
 		}
-		duration.Observe(time.Since(start).Seconds())
+		took := time.Since(start)
+		duration.Observe(took.Seconds())
 		requests.WithLabelValues(strconv.Itoa(rec.code)).Inc()
+		// The access log, at debug level: the route, not the URL, so that
+		// no invitation token or query string reaches the log.
+		m.log.LogAttrs(r.Context(), slog.LevelDebug, "request", slog.String("route", route),
+			slog.Int("status", rec.code), slog.Duration("took", took))
 	})
 }
 

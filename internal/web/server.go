@@ -69,7 +69,7 @@ func NewServer(d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{deps: d, log: d.Logger, pages: p, metrics: newHTTPMetrics(d.Registry),
+	s := &Server{deps: d, log: d.Logger, pages: p, metrics: newHTTPMetrics(d.Registry, d.Logger),
 		secure: strings.HasPrefix(d.BaseURL, "https://"), mux: http.NewServeMux()}
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
