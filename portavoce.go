@@ -126,7 +126,6 @@ const (
 	AuditWorkspaceCreated = "workspace.created"
 	AuditMemberInvited    = "member.invited"
 	AuditMemberJoined     = "member.joined"
-	AuditMemberAdded      = "member.added"
 	AuditRoleChanged      = "member.role_changed"
 	AuditMemberRemoved    = "member.removed"
 )

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/mail"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,13 +36,14 @@ type Store interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
 	RecordLoginFailure(ctx context.Context, id, email, ip string, at time.Time) error
-	LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, oldest time.Time, err error)
+	LoginFailures(ctx context.Context, email, ip string, since time.Time) (store.LoginFailureCounts, error)
 	ClearLoginFailures(ctx context.Context, email string) error
 	CreateAPIToken(ctx context.Context, t portavoce.APIToken) error
 	APITokenUser(ctx context.Context, tokenHash string) (portavoce.APIToken, portavoce.User, error)
 	TouchAPIToken(ctx context.Context, id string, at time.Time) error
 	ListAPITokens(ctx context.Context, userID string) ([]portavoce.APIToken, error)
 	DeleteAPIToken(ctx context.Context, userID, id string) error
+	DeleteUserAPITokens(ctx context.Context, userID string) (int64, error)
 	AddAudit(ctx context.Context, e portavoce.AuditEntry) error
 }
 
@@ -75,6 +77,10 @@ type Service struct {
 	policy Policy
 	now    func() time.Time
 	log    *slog.Logger
+	// hashing bounds the argon2id computations running at once (each takes
+	// 19 MiB and a core for ~30 ms), so a flood of logins queues instead of
+	// exhausting memory.
+	hashing chan struct{}
 }
 
 // New returns a Service. now may be nil (time.Now).
@@ -85,7 +91,8 @@ func New(s Store, policy Policy, now func() time.Time, log *slog.Logger) *Servic
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: s, policy: policy, now: func() time.Time { return now().UTC() }, log: log}
+	return &Service{store: s, policy: policy, now: func() time.Time { return now().UTC() }, log: log,
+		hashing: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // Origin tells where a request came from, for the audit log and throttling.
@@ -123,7 +130,7 @@ func checkName(name string) (string, error) {
 
 // NewUser checks the input and builds a user with a hashed password; it does
 // not store it.
-func (s *Service) NewUser(name, email, password string) (portavoce.User, error) {
+func (s *Service) NewUser(ctx context.Context, name, email, password string) (portavoce.User, error) {
 	name, err := checkName(name)
 	if err != nil {
 		return portavoce.User{}, err
@@ -135,7 +142,7 @@ func (s *Service) NewUser(name, email, password string) (portavoce.User, error) 
 	if err := auth.CheckPasswordStrength(password, email); err != nil {
 		return portavoce.User{}, err
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return portavoce.User{}, err
 	}
@@ -154,7 +161,14 @@ type SetupInput struct {
 // Setup creates the instance administrator and the first workspace, which
 // they own. It fails once any user exists.
 func (s *Service) Setup(ctx context.Context, in SetupInput, o Origin, newWorkspace func(name string) (portavoce.Workspace, error)) (portavoce.User, portavoce.Workspace, error) {
-	u, err := s.NewUser(in.Name, in.Email, in.Password)
+	// Refuse before hashing: after set-up this form must cost nothing.
+	if needs, err := s.NeedsSetup(ctx); err != nil || !needs {
+		if err == nil {
+			err = errAlreadySetUp
+		}
+		return portavoce.User{}, portavoce.Workspace{}, err
+	}
+	u, err := s.NewUser(ctx, in.Name, in.Email, in.Password)
 	if err != nil {
 		return u, portavoce.Workspace{}, err
 	}
@@ -174,7 +188,7 @@ func (s *Service) Setup(ctx context.Context, in SetupInput, o Origin, newWorkspa
 // CreateUser adds a user from the command line (not an administrator unless
 // admin is set).
 func (s *Service) CreateUser(ctx context.Context, name, email, password string, admin bool) (portavoce.User, error) {
-	u, err := s.NewUser(name, email, password)
+	u, err := s.NewUser(ctx, name, email, password)
 	if err != nil {
 		return u, err
 	}
@@ -189,46 +203,58 @@ func (s *Service) CreateUser(ctx context.Context, name, email, password string, 
 	return u, nil
 }
 
-// ResetPassword sets a new password for a user (from the command line) and
-// ends all their sessions.
-func (s *Service) ResetPassword(ctx context.Context, email, password string) error {
+// ResetPassword sets a new password for a user (from the command line),
+// ends all their sessions and revokes their API tokens: a reset is how an
+// administrator recovers an account that may have been taken over. It
+// returns how many tokens were revoked.
+func (s *Service) ResetPassword(ctx context.Context, email, password string) (int64, error) {
 	email, err := NormalizeEmail(email)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil {
 		if portavoce.ErrorCode(err) == portavoce.ECodeNotFound {
-			return portavoce.FieldError("email", "no user has the email %s", email)
+			return 0, portavoce.FieldError("email", "no user has the email %s", email)
 		}
-		return err
+		return 0, err
 	}
 	if err := auth.CheckPasswordStrength(password, email); err != nil {
-		return err
+		return 0, err
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := s.store.SetPassword(ctx, u.ID, hash, s.now()); err != nil {
-		return err
+		return 0, err
+	}
+	revoked, err := s.store.DeleteUserAPITokens(ctx, u.ID)
+	if err != nil {
+		return 0, err
 	}
 	s.store.ClearLoginFailures(ctx, email)
-	s.audit(ctx, portavoce.AuditEntry{Action: portavoce.AuditPasswordReset, Target: u.Email, Detail: "command line"})
-	return nil
+	s.audit(ctx, portavoce.AuditEntry{Action: portavoce.AuditPasswordReset, Target: u.Email,
+		Detail: fmt.Sprintf("command line; %d API tokens revoked", revoked)})
+	return revoked, nil
 }
 
 // ChangePassword lets a logged-in user change their password; it ends their
 // other sessions and returns a new one for this browser.
 func (s *Service) ChangePassword(ctx context.Context, u portavoce.User, current, next string, o Origin) (string, portavoce.Session, error) {
-	if err := auth.VerifyPassword(u.PasswordHash, current); err != nil {
-		return "", portavoce.Session{}, portavoce.FieldError("current_password", "the current password is not right")
-	}
 	if err := auth.CheckPasswordStrength(next, u.Email); err != nil {
 		err.Field = "new_password"
 		return "", portavoce.Session{}, err
 	}
-	hash, err := auth.HashPassword(next)
+	// The current password is guessed under the same throttle as logins:
+	// a stolen session must not become a way to find the password.
+	if err := s.checkPassword(ctx, u.Email, u.PasswordHash, current, o); err != nil {
+		if err == errWrongPassword {
+			return "", portavoce.Session{}, portavoce.FieldError("current_password", "the current password is not right")
+		}
+		return "", portavoce.Session{}, err
+	}
+	hash, err := s.hash(ctx, next)
 	if err != nil {
 		return "", portavoce.Session{}, err
 	}
@@ -248,39 +274,22 @@ var ErrBadCredentials = portavoce.Errorf(portavoce.ECodeUnauthorized, "the email
 // the password is checked, with the time to wait.
 func (s *Service) Login(ctx context.Context, email, password string, o Origin) (string, portavoce.Session, portavoce.User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	now := s.now()
-	byEmail, byIP, oldest, err := s.store.LoginFailures(ctx, email, o.IP, now.Add(-s.policy.ThrottleWindow))
-	if err != nil {
-		return "", portavoce.Session{}, portavoce.User{}, err
-	}
-	if byEmail >= s.policy.MaxFailuresPerEmail || byIP >= s.policy.MaxFailuresPerIP {
-		wait := oldest.Add(s.policy.ThrottleWindow).Sub(now).Round(time.Second)
-		wait = max(wait, time.Second)
-		s.audit(ctx, portavoce.AuditEntry{ActorEmail: email, Action: portavoce.AuditLoginThrottled, Target: email, IP: o.IP})
-		e := portavoce.Errorf(portavoce.ECodeThrottled, "too many wrong passwords: wait %d seconds before trying again, or ask an administrator to reset your password", int(wait/time.Second))
-		if wait >= time.Minute {
-			e = portavoce.Errorf(portavoce.ECodeThrottled, "too many wrong passwords: wait %d minutes before trying again, or ask an administrator to reset your password", int((wait+time.Minute-1)/time.Minute))
-		}
-		e.RetryAfter = wait
-		return "", portavoce.Session{}, portavoce.User{}, e
+	if len(email) > maxEmailLength {
+		// No account has such an address; nothing is stored for it.
+		return "", portavoce.Session{}, portavoce.User{}, ErrBadCredentials
 	}
 	u, err := s.store.UserByEmail(ctx, email)
 	if err != nil && portavoce.ErrorCode(err) != portavoce.ECodeNotFound {
 		return "", portavoce.Session{}, portavoce.User{}, err
 	}
-	if err != nil {
-		auth.SpendPasswordTime(password)
-	} else {
-		err = auth.VerifyPassword(u.PasswordHash, password)
-	}
-	if err != nil {
-		if ferr := s.store.RecordLoginFailure(ctx, uuid.Must(uuid.NewV7()).String(), email, o.IP, now); ferr != nil {
-			return "", portavoce.Session{}, portavoce.User{}, ferr
+	// An unknown email is checked against a dummy hash: the answer takes as
+	// long, and is the same, as for a wrong password.
+	if err := s.checkPassword(ctx, email, u.PasswordHash, password, o); err != nil {
+		if err == errWrongPassword {
+			err = ErrBadCredentials
 		}
-		s.audit(ctx, portavoce.AuditEntry{ActorEmail: email, Action: portavoce.AuditLoginFailed, Target: email, IP: o.IP})
-		return "", portavoce.Session{}, portavoce.User{}, ErrBadCredentials
+		return "", portavoce.Session{}, portavoce.User{}, err
 	}
-	s.store.ClearLoginFailures(ctx, email)
 	token, sess, err := s.StartSession(ctx, u, o)
 	if err != nil {
 		return "", sess, u, err
@@ -288,6 +297,110 @@ func (s *Service) Login(ctx context.Context, email, password string, o Origin) (
 	s.audit(ctx, portavoce.AuditEntry{ActorID: u.ID, ActorEmail: u.Email, Action: portavoce.AuditLogin, Target: u.Email, IP: o.IP})
 	return token, sess, u, nil
 }
+
+// maxEmailLength is the longest email address (RFC 5321's path limit).
+const maxEmailLength = 254
+
+var (
+	errWrongPassword = errors.New("account: wrong password")
+	errAlreadySetUp  = portavoce.Errorf(portavoce.ECodeConflict, "Portavoce is already set up: log in instead")
+)
+
+// checkPassword verifies password against hash (empty for an unknown email)
+// under the throttle. Each attempt is recorded before the password is
+// checked and counted after, so attempts sent in parallel cannot all slip
+// under the limit: at most MaxFailuresPerEmail checks per window per email,
+// and MaxFailuresPerIP per address. An attempt refused as throttled writes
+// nothing. It returns errWrongPassword, a throttled error, or nil (and then
+// forgets the email's failures).
+func (s *Service) checkPassword(ctx context.Context, email, hash, password string, o Origin) error {
+	now := s.now()
+	since := now.Add(-s.policy.ThrottleWindow)
+	counts, err := s.store.LoginFailures(ctx, email, o.IP, since)
+	if err != nil {
+		return err
+	}
+	if err := s.throttled(counts, now); err != nil {
+		return err
+	}
+	if err := s.store.RecordLoginFailure(ctx, uuid.Must(uuid.NewV7()).String(), email, o.IP, now); err != nil {
+		return err
+	}
+	if counts, err = s.store.LoginFailures(ctx, email, o.IP, since); err != nil {
+		return err
+	}
+	over := func(c store.LoginFailureCounts) bool {
+		return c.ByEmail > s.policy.MaxFailuresPerEmail || c.ByIP > s.policy.MaxFailuresPerIP
+	}
+	if over(counts) {
+		// Another attempt took the last place first.
+		counts.ByEmail, counts.ByIP = counts.ByEmail-1, counts.ByIP-1
+		return s.throttled(counts, now)
+	}
+	if err := s.acquire(ctx); err != nil {
+		return err
+	}
+	if hash == "" {
+		auth.SpendPasswordTime(password)
+		err = errWrongPassword
+	} else if auth.VerifyPassword(hash, password) != nil {
+		err = errWrongPassword
+	}
+	s.release()
+	if err == nil {
+		s.store.ClearLoginFailures(ctx, email)
+		return nil
+	}
+	s.audit(ctx, portavoce.AuditEntry{ActorEmail: email, Action: portavoce.AuditLoginFailed, Target: email, IP: o.IP})
+	if counts.ByEmail == s.policy.MaxFailuresPerEmail || counts.ByIP == s.policy.MaxFailuresPerIP {
+		// This failure engaged the throttle: say so once, not at every
+		// refused attempt.
+		s.audit(ctx, portavoce.AuditEntry{ActorEmail: email, Action: portavoce.AuditLoginThrottled, Target: email, IP: o.IP,
+			Detail: fmt.Sprintf("%d failures for the email, %d from the address in %s", counts.ByEmail, counts.ByIP, s.policy.ThrottleWindow)})
+	}
+	return errWrongPassword
+}
+
+// throttled returns the error for attempts over a limit, with the time to
+// wait until the oldest failure of the limit that was hit leaves the window.
+func (s *Service) throttled(c store.LoginFailureCounts, now time.Time) error {
+	var oldest time.Time
+	switch {
+	case c.ByEmail >= s.policy.MaxFailuresPerEmail:
+		oldest = c.OldestEmail
+	case c.ByIP >= s.policy.MaxFailuresPerIP:
+		oldest = c.OldestIP
+	default:
+		return nil
+	}
+	wait := max(oldest.Add(s.policy.ThrottleWindow).Sub(now).Round(time.Second), time.Second)
+	e := portavoce.Errorf(portavoce.ECodeThrottled, "too many wrong passwords: wait %d seconds before trying again, or ask an administrator to reset your password", int(wait/time.Second))
+	if wait >= time.Minute {
+		e = portavoce.Errorf(portavoce.ECodeThrottled, "too many wrong passwords: wait %d minutes before trying again, or ask an administrator to reset your password", int((wait+time.Minute-1)/time.Minute))
+	}
+	e.RetryAfter = wait
+	return e
+}
+
+// hash hashes a new password, waiting for a free hashing slot.
+func (s *Service) hash(ctx context.Context, password string) (string, error) {
+	if err := s.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer s.release()
+	return auth.HashPassword(password)
+}
+
+func (s *Service) acquire(ctx context.Context) error {
+	select {
+	case s.hashing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Service) release() { <-s.hashing }
 
 // StartSession creates a session for u and returns its raw token.
 func (s *Service) StartSession(ctx context.Context, u portavoce.User, o Origin) (string, portavoce.Session, error) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -302,7 +303,9 @@ func TestLoginThrottling(t *testing.T) {
 
 			throttled(t, "dora@example.com", office, policy.ThrottleWindow, "15 minutes")
 			throttled(t, "dora@example.com", home, policy.ThrottleWindow, "15 minutes") // another address does not help
-			if entries := f.audit(t, portavoce.AuditLoginThrottled); len(entries) != 2 || entries[0].Target != "dora@example.com" {
+			// Recorded once, when the throttle engaged, not at each refusal
+			// (a flood of refused attempts must not grow the log).
+			if entries := f.audit(t, portavoce.AuditLoginThrottled); len(entries) != 1 || entries[0].Target != "dora@example.com" {
 				t.Fatalf("login_throttled audit = %+v", entries)
 			}
 			f.clock.Advance(10 * time.Minute)
@@ -446,7 +449,8 @@ func TestResetPassword(t *testing.T) {
 			{"not an email", "ivo", password2, "email"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				wantField(t, f.svc.ResetPassword(ctx, tc.email, tc.password), tc.field)
+				_, err := f.svc.ResetPassword(ctx, tc.email, tc.password)
+				wantField(t, err, tc.field)
 				wantSession(t, f, token, u)
 			})
 		}
@@ -458,8 +462,15 @@ func TestResetPassword(t *testing.T) {
 		_, _, _, err := f.svc.Login(ctx, u.Email, password, home)
 		wantCode(t, err, portavoce.ECodeThrottled)
 
-		if err := f.svc.ResetPassword(ctx, " IVO@example.com", password2); err != nil {
+		apiToken, _, err := f.svc.CreateAPIToken(ctx, u, "script", office)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if revoked, err := f.svc.ResetPassword(ctx, " IVO@example.com", password2); err != nil || revoked != 1 {
+			t.Fatalf("ResetPassword = %d, %v; want 1 token revoked", revoked, err)
+		}
+		if _, _, err := f.svc.AuthenticateToken(ctx, apiToken); err != account.ErrBadToken {
+			t.Fatalf("the API token survived the reset: %v", err)
 		}
 		wantNoSession(t, f, token, "after a reset")
 		if _, _, _, err := f.svc.Login(ctx, u.Email, password2, home); err != nil {
@@ -602,4 +613,62 @@ func TestNormalizeEmail(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestThrottleHoldsUnderParallelAttempts sends many wrong passwords at once:
+// each attempt is recorded before the password is checked, so no more than
+// the policy's number of checks happen, however many arrive together.
+func TestThrottleHoldsUnderParallelAttempts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db, account.DefaultPolicy)
+		f.user(t, "Elsa", "elsa@example.com", password)
+		const attempts = 24
+		results := make(chan error, attempts)
+		var wg sync.WaitGroup
+		for i := range attempts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, _, err := f.svc.Login(ctx, "elsa@example.com", fmt.Sprintf("wrong password %d", i), office)
+				results <- err
+			}()
+		}
+		wg.Wait()
+		close(results)
+		checked, throttled := 0, 0
+		for err := range results {
+			switch {
+			case err == account.ErrBadCredentials:
+				checked++
+			case portavoce.ErrorCode(err) == portavoce.ECodeThrottled:
+				throttled++
+			default:
+				t.Fatalf("unexpected answer: %v", err)
+			}
+		}
+		if checked > account.DefaultPolicy.MaxFailuresPerEmail || checked+throttled != attempts {
+			t.Fatalf("%d passwords checked and %d throttled of %d parallel attempts; at most %d may be checked",
+				checked, throttled, attempts, account.DefaultPolicy.MaxFailuresPerEmail)
+		}
+	})
+}
+
+// TestChangePasswordIsThrottled: someone holding a session cannot guess the
+// current password without limit.
+func TestChangePasswordIsThrottled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db, account.DefaultPolicy)
+		u := f.user(t, "Fabio", "fabio@example.com", password)
+		for i := range account.DefaultPolicy.MaxFailuresPerEmail {
+			_, _, err := f.svc.ChangePassword(ctx, u, fmt.Sprintf("guess %d", i), password2, office)
+			wantField(t, err, "current_password")
+		}
+		_, _, err := f.svc.ChangePassword(ctx, u, password, password2, office)
+		wantCode(t, err, portavoce.ECodeThrottled)
+		if entries := f.audit(t, portavoce.AuditLoginFailed); len(entries) != account.DefaultPolicy.MaxFailuresPerEmail {
+			t.Fatalf("failed checks audited: %d, want %d", len(entries), account.DefaultPolicy.MaxFailuresPerEmail)
+		}
+	})
 }

@@ -220,7 +220,7 @@ func user(ctx context.Context, e env, args []string) error {
 			return nil
 		})
 	case "reset-password":
-		fs := flagSet(e, "user reset-password", "Set a new password for a user and end all their sessions. The password is read from standard input.")
+		fs := flagSet(e, "user reset-password", "Set a new password for a user, end all their sessions and revoke their API tokens\n(an account that may have been taken over is recovered this way). The password is read from standard input.")
 		email := fs.String("email", "", "the user's email (required)")
 		c, err := parse(e, fs, args[1:])
 		if err == errHelpShown {
@@ -237,10 +237,12 @@ func user(ctx context.Context, e env, args []string) error {
 			return err
 		}
 		return withAccounts(ctx, e, c, func(accounts *account.Service) error {
-			if err := accounts.ResetPassword(ctx, *email, password); err != nil {
+			revoked, err := accounts.ResetPassword(ctx, *email, password)
+			if err != nil {
 				return userError(err)
 			}
-			fmt.Fprintf(e.stdout, "the password of %s was changed and their sessions were ended\n", strings.ToLower(*email))
+			fmt.Fprintf(e.stdout, "the password of %s was changed, their sessions were ended and their %d API tokens revoked\n",
+				strings.ToLower(*email), revoked)
 			return nil
 		})
 	}

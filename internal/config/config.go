@@ -239,19 +239,3 @@ func parse(r io.Reader, path string) (map[string]string, error) {
 	}
 	return values, sc.Err()
 }
-
-// Redacted returns the database URL without its password, for messages.
-func (c Config) Redacted() string {
-	if c.Database == "" {
-		return "SQLite in " + c.Data
-	}
-	u := c.Database
-	if i := strings.Index(u, "://"); i >= 0 {
-		if j := strings.LastIndex(u, "@"); j > i {
-			if k := strings.Index(u[i+3:j], ":"); k >= 0 {
-				u = u[:i+3+k] + ":***" + u[j:]
-			}
-		}
-	}
-	return u
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/portavoce/portavoce"
 )
@@ -11,8 +12,25 @@ import (
 // AddAudit appends an entry to the audit log.
 func (db *DB) AddAudit(ctx context.Context, e portavoce.AuditEntry) error {
 	_, err := db.write.ExecContext(ctx, `INSERT INTO audit_log (id, at, actor_id, actor_email, workspace_id, action, target, ip, detail)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.ID, us(e.At), e.ActorID, e.ActorEmail, e.WorkspaceID, e.Action, e.Target, e.IP, e.Detail)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, e.ID, us(e.At), e.ActorID, clip(e.ActorEmail), e.WorkspaceID, e.Action,
+		clip(e.Target), clip(e.IP), clip(e.Detail))
 	return wrap(err)
+}
+
+// maxAuditField bounds what one audit field keeps, so that input typed by
+// anyone (a login form's email) cannot grow the log without limit.
+const maxAuditField = 320
+
+// clip cuts s to maxAuditField bytes, on a character boundary.
+func clip(s string) string {
+	if len(s) <= maxAuditField {
+		return s
+	}
+	cut := maxAuditField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // AuditFilter selects audit entries. An empty WorkspaceID with All set reads

@@ -377,30 +377,31 @@ func TestLoginFailures(t *testing.T) {
 			mustNil(t, db.RecordLoginFailure(ctx, fmt.Sprintf("f-%d", i), f.email, f.ip, t0.Add(-f.ago)))
 		}
 		since := t0.Add(-15 * time.Minute)
-		check := func(t *testing.T, email, ip string, wantEmail, wantIP int, wantOldest time.Time) {
+		check := func(t *testing.T, email, ip string, want store.LoginFailureCounts) {
 			t.Helper()
-			byEmail, byIP, oldest, err := db.LoginFailures(ctx, email, ip, since)
-			if err != nil || byEmail != wantEmail || byIP != wantIP || !oldest.Equal(wantOldest) {
-				t.Fatalf("LoginFailures(%s, %s) = %d, %d, %v, %v; want %d, %d, %v",
-					email, ip, byEmail, byIP, oldest, err, wantEmail, wantIP, wantOldest)
+			got, err := db.LoginFailures(ctx, email, ip, since)
+			if err != nil || got.ByEmail != want.ByEmail || got.ByIP != want.ByIP ||
+				!got.OldestEmail.Equal(want.OldestEmail) || !got.OldestIP.Equal(want.OldestIP) {
+				t.Fatalf("LoginFailures(%s, %s) = %+v, %v; want %+v", email, ip, got, err, want)
 			}
 		}
 		for _, tc := range []struct {
 			name, email, ip string
-			byEmail, byIP   int
-			oldest          time.Time
+			want            store.LoginFailureCounts
 		}{
-			{"email and ip", "anna@example.com", "192.0.2.1", 2, 2, t0.Add(-10 * time.Minute)},
-			{"oldest of either", "bruno@example.com", "192.0.2.2", 1, 1, t0.Add(-5 * time.Minute)},
-			{"ip only", "carla@example.com", "192.0.2.1", 0, 2, t0.Add(-10 * time.Minute)},
-			{"nothing", "carla@example.com", "198.51.100.1", 0, 0, time.Time{}},
+			{"email and ip", "anna@example.com", "192.0.2.1", store.LoginFailureCounts{ByEmail: 2, ByIP: 2,
+				OldestEmail: t0.Add(-10 * time.Minute), OldestIP: t0.Add(-10 * time.Minute)}},
+			{"each its own oldest", "bruno@example.com", "192.0.2.2", store.LoginFailureCounts{ByEmail: 1, ByIP: 1,
+				OldestEmail: t0.Add(-2 * time.Minute), OldestIP: t0.Add(-5 * time.Minute)}},
+			{"ip only", "carla@example.com", "192.0.2.1", store.LoginFailureCounts{ByIP: 2, OldestIP: t0.Add(-10 * time.Minute)}},
+			{"nothing", "carla@example.com", "198.51.100.1", store.LoginFailureCounts{}},
 		} {
-			t.Run(tc.name, func(t *testing.T) { check(t, tc.email, tc.ip, tc.byEmail, tc.byIP, tc.oldest) })
+			t.Run(tc.name, func(t *testing.T) { check(t, tc.email, tc.ip, tc.want) })
 		}
 		t.Run("clear", func(t *testing.T) {
 			mustNil(t, db.ClearLoginFailures(ctx, "anna@example.com"))
-			check(t, "anna@example.com", "192.0.2.1", 0, 1, t0.Add(-2*time.Minute))
-			check(t, "bruno@example.com", "192.0.2.9", 1, 0, t0.Add(-2*time.Minute))
+			check(t, "anna@example.com", "192.0.2.1", store.LoginFailureCounts{ByIP: 1, OldestIP: t0.Add(-2 * time.Minute)})
+			check(t, "bruno@example.com", "192.0.2.9", store.LoginFailureCounts{ByEmail: 1, OldestEmail: t0.Add(-2 * time.Minute)})
 		})
 	})
 }
@@ -598,8 +599,8 @@ func TestMembers(t *testing.T) {
 				name string
 				do   func() error
 			}{
-				{"demote", func() error { return db.SetMemberRole(ctx, w.ID, owner.ID, portavoce.RoleManager) }},
-				{"remove", func() error { return db.RemoveMember(ctx, w.ID, owner.ID) }},
+				{"demote", func() error { return db.SetMemberRole(ctx, w.ID, owner.ID, portavoce.RoleManager, nil, "") }},
+				{"remove", func() error { return db.RemoveMember(ctx, w.ID, owner.ID, nil, "") }},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					wantCode(t, tc.do(), portavoce.ECodeConflict)
@@ -608,26 +609,26 @@ func TestMembers(t *testing.T) {
 					}
 				})
 			}
-			mustNil(t, db.SetMemberRole(ctx, w.ID, owner.ID, portavoce.RoleOwner)) // owner to owner changes nothing
+			mustNil(t, db.SetMemberRole(ctx, w.ID, owner.ID, portavoce.RoleOwner, nil, "")) // owner to owner changes nothing
 		})
 
 		t.Run("other members", func(t *testing.T) {
-			mustNil(t, db.SetMemberRole(ctx, w.ID, editor.ID, portavoce.RoleViewer))
+			mustNil(t, db.SetMemberRole(ctx, w.ID, editor.ID, portavoce.RoleViewer, nil, ""))
 			if r := role(t, editor.ID); r != portavoce.RoleViewer {
 				t.Fatalf("role = %s, want viewer", r)
 			}
-			wantCode(t, db.SetMemberRole(ctx, w.ID, second.ID, portavoce.RoleViewer), portavoce.ECodeNotFound)
-			wantCode(t, db.RemoveMember(ctx, w.ID, second.ID), portavoce.ECodeNotFound)
+			wantCode(t, db.SetMemberRole(ctx, w.ID, second.ID, portavoce.RoleViewer, nil, ""), portavoce.ECodeNotFound)
+			wantCode(t, db.RemoveMember(ctx, w.ID, second.ID, nil, ""), portavoce.ECodeNotFound)
 		})
 
 		t.Run("two owners", func(t *testing.T) {
 			mustNil(t, db.AddMember(ctx, portavoce.Membership{WorkspaceID: w.ID, UserID: second.ID, Role: portavoce.RoleOwner, CreatedAt: t0}))
-			mustNil(t, db.SetMemberRole(ctx, w.ID, owner.ID, portavoce.RoleManager))
+			mustNil(t, db.SetMemberRole(ctx, w.ID, owner.ID, portavoce.RoleManager, nil, ""))
 			// second is now the only owner again.
-			wantCode(t, db.RemoveMember(ctx, w.ID, second.ID), portavoce.ECodeConflict)
-			wantCode(t, db.SetMemberRole(ctx, w.ID, second.ID, portavoce.RoleEditor), portavoce.ECodeConflict)
-			mustNil(t, db.SetMemberRole(ctx, w.ID, owner.ID, portavoce.RoleOwner))
-			mustNil(t, db.RemoveMember(ctx, w.ID, second.ID))
+			wantCode(t, db.RemoveMember(ctx, w.ID, second.ID, nil, ""), portavoce.ECodeConflict)
+			wantCode(t, db.SetMemberRole(ctx, w.ID, second.ID, portavoce.RoleEditor, nil, ""), portavoce.ECodeConflict)
+			mustNil(t, db.SetMemberRole(ctx, w.ID, owner.ID, portavoce.RoleOwner, nil, ""))
+			mustNil(t, db.RemoveMember(ctx, w.ID, second.ID, nil, ""))
 			_, err := db.MemberRole(ctx, w.ID, second.ID)
 			wantCode(t, err, portavoce.ECodeNotFound)
 			if r := role(t, owner.ID); r != portavoce.RoleOwner {
@@ -636,7 +637,7 @@ func TestMembers(t *testing.T) {
 		})
 
 		t.Run("remove", func(t *testing.T) {
-			mustNil(t, db.RemoveMember(ctx, w.ID, editor.ID))
+			mustNil(t, db.RemoveMember(ctx, w.ID, editor.ID, nil, ""))
 			if list, _ := db.UserWorkspaces(ctx, editor.ID); len(list) != 0 {
 				t.Fatalf("removed member still sees %+v", list)
 			}
@@ -657,8 +658,8 @@ func TestLastOwnerConcurrent(t *testing.T) {
 				name string
 				do   func(workspaceID, userID string) error
 			}{
-				{"demote", func(w, u string) error { return db.SetMemberRole(ctx, w, u, portavoce.RoleEditor) }},
-				{"remove", func(w, u string) error { return db.RemoveMember(ctx, w, u) }},
+				{"demote", func(w, u string) error { return db.SetMemberRole(ctx, w, u, portavoce.RoleEditor, nil, "") }},
+				{"remove", func(w, u string) error { return db.RemoveMember(ctx, w, u, nil, "") }},
 			} {
 				w := addWorkspace(t, db, fmt.Sprintf("w-%s-%d", op.name, round), fmt.Sprintf("%s-%d", op.name, round), "Brand", a.ID)
 				mustNil(t, db.AddMember(ctx, portavoce.Membership{WorkspaceID: w.ID, UserID: b.ID, Role: portavoce.RoleOwner, CreatedAt: t0}))
@@ -853,7 +854,7 @@ func TestAudit(t *testing.T) {
 		entries := []portavoce.AuditEntry{
 			{ID: "a1", At: t0, ActorID: "u-1", ActorEmail: "anna@example.com", WorkspaceID: "w-1",
 				Action: portavoce.AuditMemberInvited, Target: "new@example.com", IP: "192.0.2.1", Detail: "editor"},
-			{ID: "a2", At: t0.Add(30 * time.Second), WorkspaceID: "w-2", Action: portavoce.AuditMemberAdded},
+			{ID: "a2", At: t0.Add(30 * time.Second), WorkspaceID: "w-2", Action: portavoce.AuditMemberJoined},
 			{ID: "a3", At: t0.Add(time.Minute), WorkspaceID: "w-1", Action: portavoce.AuditRoleChanged},
 			{ID: "a4", At: t0.Add(2 * time.Minute), WorkspaceID: "w-1", Action: portavoce.AuditMemberRemoved},
 			{ID: "a5", At: t0.Add(3 * time.Minute), Action: portavoce.AuditLogin, ActorEmail: "anna@example.com"},
@@ -1021,8 +1022,8 @@ func TestMaintenance(t *testing.T) {
 			if n, err := db.DeleteUserSessions(ctx, owner.ID); err != nil || n != 1 {
 				t.Errorf("sessions left = %d, %v; want only the live one", n, err)
 			}
-			if byEmail, _, _, _ := db.LoginFailures(ctx, "x@example.com", "", time.Time{}); byEmail != 1 {
-				t.Errorf("login failures left = %d, want 1 (the recent one)", byEmail)
+			if c, _ := db.LoginFailures(ctx, "x@example.com", "", time.Time{}); c.ByEmail != 1 {
+				t.Errorf("login failures left = %d, want 1 (the recent one)", c.ByEmail)
 			}
 			for id, kept := range map[string]bool{
 				"i-expired-long-ago": false, "i-accepted-long-ago": false,

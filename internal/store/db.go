@@ -95,6 +95,16 @@ func openSQLite(dir string) (*DB, error) {
 	os.Remove(probe.Name())
 
 	path := filepath.Join(dir, "portavoce.db")
+	// The database holds password hashes: only this user reads it. SQLite
+	// gives its -wal and -shm files the database file's permissions.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: cannot open %s: %w (fix its permissions or choose another folder with --data)", path, err)
+	}
+	f.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("store: cannot restrict %s to its owner: %w", path, err)
+	}
 	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	write, err := sql.Open("sqlite", dsn)
@@ -124,6 +134,11 @@ func openPostgres(ctx context.Context, opts Options) (*DB, error) {
 	}
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
+	}
+	if strings.Contains(cfg.ConnConfig.Host, "@") {
+		// A password with an unescaped "@" ends up in the host name, and from
+		// there in every connection error: refuse it before connecting.
+		return nil, errors.New("store: the database URL has an \"@\" in its password or user name: write it as %40")
 	}
 	where := fmt.Sprintf("PostgreSQL at %s:%d/%s", cfg.ConnConfig.Host, cfg.ConnConfig.Port, cfg.ConnConfig.Database)
 	if opts.Wait > 0 {
@@ -164,8 +179,14 @@ func redactURLError(err error) error {
 	}
 	msg := err.Error()
 	if i := strings.Index(msg, "://"); i >= 0 {
-		if j := strings.Index(msg[i:], "@"); j >= 0 {
-			msg = msg[:i+3] + "***" + msg[i+j:]
+		// The user info ends at the last "@" before the host: a password may
+		// itself hold an "@".
+		end := len(msg)
+		if k := strings.IndexAny(msg[i+3:], " /?"); k >= 0 {
+			end = i + 3 + k
+		}
+		if j := strings.LastIndex(msg[i+3:end], "@"); j >= 0 {
+			msg = msg[:i+3] + "***" + msg[i+3+j:]
 		}
 	}
 	if i := strings.Index(msg, "password="); i >= 0 {

@@ -11,7 +11,8 @@ import (
 func (db *DB) PutSecret(ctx context.Context, id, workspaceID, purpose string, ciphertext []byte, at time.Time) error {
 	_, err := db.write.ExecContext(ctx, `INSERT INTO secrets (id, workspace_id, purpose, ciphertext, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $5)
-		ON CONFLICT (id) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
+		ON CONFLICT (id) DO UPDATE SET workspace_id = excluded.workspace_id, purpose = excluded.purpose,
+			ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
 		id, nullIfEmpty(workspaceID), purpose, ciphertext, us(at))
 	return wrap(err)
 }

@@ -67,28 +67,26 @@ func (db *DB) RecordLoginFailure(ctx context.Context, id, email, ip string, at t
 	return wrap(err)
 }
 
+// LoginFailureCounts are the failed logins inside a window, for an email and
+// for an address, with the oldest of each (zero when there is none).
+type LoginFailureCounts struct {
+	ByEmail, ByIP         int
+	OldestEmail, OldestIP time.Time
+}
+
 // LoginFailures counts failed logins since a time for an email and for an
-// IP address, and returns the oldest of them that still counts.
-func (db *DB) LoginFailures(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, oldest time.Time, err error) {
+// IP address.
+func (db *DB) LoginFailures(ctx context.Context, email, ip string, since time.Time) (LoginFailureCounts, error) {
+	var c LoginFailureCounts
 	var oldestEmail, oldestIP int64
-	err = db.read.QueryRowContext(ctx, `SELECT
+	err := db.read.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM login_failures WHERE email = $1 AND at > $3),
 		(SELECT COALESCE(MIN(at), 0) FROM login_failures WHERE email = $1 AND at > $3),
 		(SELECT COUNT(*) FROM login_failures WHERE ip = $2 AND at > $3),
 		(SELECT COALESCE(MIN(at), 0) FROM login_failures WHERE ip = $2 AND at > $3)`,
-		email, ip, us(since)).Scan(&byEmail, &oldestEmail, &byIP, &oldestIP)
-	oldest = fromUS(min(nonZero(oldestEmail), nonZero(oldestIP)))
-	if oldestEmail == 0 && oldestIP == 0 {
-		oldest = time.Time{}
-	}
-	return byEmail, byIP, oldest, wrap(err)
-}
-
-func nonZero(v int64) int64 {
-	if v == 0 {
-		return 1<<63 - 1
-	}
-	return v
+		email, ip, us(since)).Scan(&c.ByEmail, &oldestEmail, &c.ByIP, &oldestIP)
+	c.OldestEmail, c.OldestIP = fromUS(oldestEmail), fromUS(oldestIP)
+	return c, wrap(err)
 }
 
 // ClearLoginFailures forgets an email's failures after a successful login.

@@ -67,3 +67,13 @@ func (db *DB) DeleteAPIToken(ctx context.Context, userID, id string) error {
 	}
 	return nil
 }
+
+// DeleteUserAPITokens revokes every token of a user and returns how many.
+func (db *DB) DeleteUserAPITokens(ctx context.Context, userID string) (int64, error) {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, wrap(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

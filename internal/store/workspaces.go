@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/portavoce/portavoce"
@@ -125,11 +126,16 @@ func (db *DB) AddMember(ctx context.Context, m portavoce.Membership) error {
 	return wrap(err)
 }
 
-// SetMemberRole changes a member's role. It refuses to leave a workspace
-// without an owner.
-func (db *DB) SetMemberRole(ctx context.Context, workspaceID, userID string, role portavoce.Role) error {
+// MemberChangeCheck decides, inside the transaction that changes a member,
+// whether the actor (with their role at that moment) may change a member
+// whose role is current. A nil check allows everything.
+type MemberChangeCheck func(actor, current portavoce.Role) error
+
+// SetMemberRole changes a member's role, if allow agrees. It refuses to
+// leave a workspace without an owner.
+func (db *DB) SetMemberRole(ctx context.Context, workspaceID, userID string, role portavoce.Role, allow MemberChangeCheck, actorID string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if err := keepAnOwner(ctx, tx, workspaceID, userID, role != portavoce.RoleOwner); err != nil {
+		if err := checkMemberChange(ctx, tx, workspaceID, userID, role != portavoce.RoleOwner, allow, actorID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3`, role, workspaceID, userID)
@@ -137,10 +143,11 @@ func (db *DB) SetMemberRole(ctx context.Context, workspaceID, userID string, rol
 	})
 }
 
-// RemoveMember takes a user out of a workspace, never its last owner.
-func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID string) error {
+// RemoveMember takes a user out of a workspace, if allow agrees; never its
+// last owner.
+func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID string, allow MemberChangeCheck, actorID string) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		if err := keepAnOwner(ctx, tx, workspaceID, userID, true); err != nil {
+		if err := checkMemberChange(ctx, tx, workspaceID, userID, true, allow, actorID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE workspace_id = $1 AND user_id = $2`, workspaceID, userID)
@@ -148,17 +155,34 @@ func (db *DB) RemoveMember(ctx context.Context, workspaceID, userID string) erro
 	})
 }
 
-// keepAnOwner locks the workspace and, when the member is an owner who
-// stops being one (losing is true), makes sure another owner remains. A
-// user who is not a member is not found.
-func keepAnOwner(ctx context.Context, tx *sql.Tx, workspaceID, userID string, losing bool) error {
+// checkMemberChange locks the workspace, reads the member's and the actor's
+// roles as they are now, asks allow, and, when an owner stops being one
+// (losing), makes sure another owner remains. A user who is not a member is
+// not found; an actor who is no longer one is forbidden.
+func checkMemberChange(ctx context.Context, tx *sql.Tx, workspaceID, userID string, losing bool, allow MemberChangeCheck, actorID string) error {
 	if err := lockWorkspace(ctx, tx, workspaceID); err != nil {
 		return err
 	}
-	var current portavoce.Role
-	if err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2`,
-		workspaceID, userID).Scan(&current); err != nil {
+	roleOf := func(user string) (portavoce.Role, error) {
+		var r portavoce.Role
+		err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2`, workspaceID, user).Scan(&r)
+		return r, err
+	}
+	current, err := roleOf(userID)
+	if err != nil {
 		return err
+	}
+	if allow != nil {
+		actor, err := roleOf(actorID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return portavoce.Errorf(portavoce.ECodeForbidden, "your role in this workspace does not allow this")
+		}
+		if err != nil {
+			return err
+		}
+		if err := allow(actor, current); err != nil {
+			return err
+		}
 	}
 	if current != portavoce.RoleOwner || !losing {
 		return nil
@@ -243,6 +267,17 @@ func (db *DB) AcceptInvitation(ctx context.Context, invID, userID string, now ti
 		}
 		if a != 0 || fromUS(e).Before(now) {
 			return portavoce.Errorf(portavoce.ECodeConflict, "this invitation was already used or has expired: ask for a new one")
+		}
+		// The inviter must still be a member who may give this role: an
+		// invitation sent by someone since removed or demoted is void.
+		var inviterRole portavoce.Role
+		err := tx.QueryRowContext(ctx, `SELECT role FROM memberships WHERE workspace_id = $1 AND user_id = $2`,
+			inv.WorkspaceID, inv.InvitedBy).Scan(&inviterRole)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !inviterRole.CanAssign(inv.Role)) {
+			return portavoce.Errorf(portavoce.ECodeConflict, "this invitation is no longer valid: whoever sent it can no longer give this role; ask for a new one")
+		}
+		if err != nil {
+			return err
 		}
 		if newUser != nil {
 			u := *newUser

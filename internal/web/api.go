@@ -329,10 +329,6 @@ func (s *Server) apiInvite(w http.ResponseWriter, r *http.Request, rq *request) 
 	if err != nil {
 		return err
 	}
-	if res.Added != nil {
-		writeJSON(w, http.StatusCreated, map[string]any{"member": memberJSON{User: toUser(*res.Added), Role: in.Role}})
-		return nil
-	}
 	inv := res.Invitation
 	writeJSON(w, http.StatusCreated, map[string]any{"invitation": invitationJSON{ID: inv.ID, Email: inv.Email, Role: inv.Role,
 		Expires: inv.ExpiresAt, Link: s.baseURL(r) + "/invite/" + res.Token}})

@@ -59,7 +59,7 @@ var (
 func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rq := &request{api: rt.API}
-		err := s.authenticate(w, r, rq)
+		err := s.authenticate(w, r, rq, rt)
 		rq.lang = i18n.FromRequest(r, rq.user.Language)
 		if err != nil {
 			s.fail(w, r.WithContext(withRequest(r.Context(), rq)), err)
@@ -78,7 +78,7 @@ func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 
 // authenticate finds the user from a bearer token or the session cookie, and
 // checks the CSRF token of unsafe requests made with a session.
-func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *request) error {
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *request, rt Route) error {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); h != "" {
 		raw, ok := strings.CutPrefix(h, "Bearer ")
@@ -99,8 +99,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 	sess, u, err := s.deps.Accounts.Session(ctx, c.Value)
 	if err == account.ErrNoSession {
 		s.clearCookie(w, sessionCookie)
-		if isUnsafe(r.Method) {
+		if isUnsafe(r.Method) && rt.Access != Public {
 			// An expired session's form: say so rather than "log in".
+			// Public forms (log in, set-up, language) just go on.
 			return account.ErrNoSession
 		}
 		return nil
@@ -109,6 +110,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 		return err
 	}
 	rq.user, rq.loggedIn, rq.session = u, true, sess
+	// The session slides on the server; the cookie follows, so that a
+	// person who keeps working is not logged out by the browser.
+	s.setSessionCookie(w, c.Value)
 	if isUnsafe(r.Method) {
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" {
@@ -181,13 +185,15 @@ func (s *Server) clearCookie(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", HttpOnly: true, Secure: s.secure, MaxAge: -1})
 }
 
-// clientIP is the peer address, or the first X-Forwarded-For hop when the
-// server is told to trust its proxy.
+// clientIP is the peer address or, when the server is told to trust its
+// proxy, the address that proxy saw: the last X-Forwarded-For entry, the one
+// the proxy appended. Entries before it come from the client and can say
+// anything.
 func (s *Server) clientIP(r *http.Request) string {
 	if s.deps.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+		if values := r.Header.Values("X-Forwarded-For"); len(values) > 0 {
+			hops := strings.Split(values[len(values)-1], ",")
+			if ip := net.ParseIP(strings.TrimSpace(hops[len(hops)-1])); ip != nil {
 				return ip.String()
 			}
 		}

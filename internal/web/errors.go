@@ -56,15 +56,15 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	rq := requestOf(r)
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The client went away: nobody reads an answer, nothing failed.
-		s.log.Debug("request abandoned by the client", "method", r.Method, "path", r.URL.Path)
+		s.log.Debug("request abandoned by the client", "route", routeOf(r))
 		return
 	}
 	var e *p.Error
 	if !errors.As(err, &e) {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		s.log.Error("request failed", "route", routeOf(r), "error", err)
 		e = errInternal
 	} else if e.Code == p.ECodeUnavailable || status(e.Code) >= 500 {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "code", e.Code, "error", err)
+		s.log.Error("request failed", "route", routeOf(r), "code", e.Code, "error", err)
 	}
 	code := status(e.Code)
 	if e.RetryAfter > 0 {
@@ -109,6 +109,9 @@ func translate(lang i18n.Lang, e *p.Error) string {
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	// Answers may carry a secret shown once (a new token, an invitation
+	// link): no cache keeps them.
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -117,4 +120,13 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.fail(w, s.bare(r), p.Errorf(p.ECodeNotFound, "there is no page at this address"))
+}
+
+// routeOf names the route a request matched, for logs: the pattern, not the
+// URL, so that tokens in paths (invitation links) never reach a log.
+func routeOf(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method + " (no route)"
 }

@@ -114,7 +114,6 @@ var auditLabels = map[string]string{
 	p.AuditWorkspaceCreated: "Workspace created",
 	p.AuditMemberInvited:    "Member invited",
 	p.AuditMemberJoined:     "Member joined",
-	p.AuditMemberAdded:      "Member added",
 	p.AuditRoleChanged:      "Role changed",
 	p.AuditMemberRemoved:    "Member removed",
 }

@@ -105,10 +105,14 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 			f.addMember(t, f.users[w], role)
 		}
 	}
-	// The viewer joins through the service, so that acme's audit log has
-	// an entry from the start.
-	if _, err := workspaces.Invite(ctx, workspace.Actor{User: f.users[admin]}, workspace.Access{Workspace: f.acme, Role: p.RoleOwner},
-		f.users[viewer].Email, p.RoleViewer); err != nil {
+	// The viewer joins through the service (invited, then accepting), so
+	// that acme's audit log has entries from the start.
+	inv, err := workspaces.Invite(ctx, workspace.Actor{User: f.users[admin]}, workspace.Access{Workspace: f.acme, Role: p.RoleOwner},
+		f.users[viewer].Email, p.RoleViewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := workspaces.AcceptAsUser(ctx, workspace.Actor{User: f.users[viewer]}, inv.Token); err != nil {
 		t.Fatal(err)
 	}
 	if f.other, err = workspaces.Build("Other Brand", "other", "Europe/Rome", "en"); err != nil {
@@ -738,7 +742,7 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/members", who: manager, body: "email={new-email}&role=editor", code: 200, want: `id="invite-link"`, note: "invite an editor"},
 	{method: "POST", path: "/w/acme/members", who: manager, body: "email={new-email}&role=manager", code: 403, want: "as manager you cannot give the role manager", note: "invite a manager"},
 	{method: "POST", path: "/w/acme/members", who: manager, body: "email={new-email}&role=owner", code: 403, want: "as manager you cannot give the role owner", note: "invite an owner"},
-	{method: "POST", path: "/w/acme/members", who: manager, body: "email={loner-email}&role=viewer", code: 303, want: "/w/acme/settings?done=added", note: "someone with an account"},
+	{method: "POST", path: "/w/acme/members", who: manager, body: "email={loner-email}&role=viewer", code: 200, want: `id="invite-link"`, note: "someone with an account is invited too"},
 	{method: "POST", path: "/w/acme/members", who: editor, body: "email={new-email}&role=editor", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/members", who: agency, body: "email={new-email}&role=editor", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/members", who: responder, body: "email={new-email}&role=editor", code: 403, want: roleRefused},
@@ -749,8 +753,8 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/members/{member:editor}/role", who: admin, body: "role=manager", code: 303, want: "/w/acme/settings?done=role"},
 	{method: "POST", path: "/w/acme/members/{member:manager}/role", who: owner, body: "role=editor", code: 303, want: "/w/acme/settings?done=role"},
 	{method: "POST", path: "/w/acme/members/{member:editor}/role", who: manager, body: "role=viewer", code: 303, want: "/w/acme/settings?done=role"},
-	{method: "POST", path: "/w/acme/members/{member:editor}/role", who: manager, body: "role=manager", code: 403, want: "as manager you cannot change a editor into a manager", note: "promote to manager"},
-	{method: "POST", path: "/w/acme/members/{id:owner}/role", who: manager, body: "role=viewer", code: 403, want: "as manager you cannot change a owner into a viewer", note: "demote an owner"},
+	{method: "POST", path: "/w/acme/members/{member:editor}/role", who: manager, body: "role=manager", code: 403, want: "as manager you cannot change the role editor into manager", note: "promote to manager"},
+	{method: "POST", path: "/w/acme/members/{id:owner}/role", who: manager, body: "role=viewer", code: 403, want: "as manager you cannot change the role owner into viewer", note: "demote an owner"},
 	{method: "POST", path: "/w/acme/members/{member:editor}/role", who: editor, body: "role=viewer", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/members/{member:editor}/role", who: agency, body: "role=viewer", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/members/{member:editor}/role", who: responder, body: "role=viewer", code: 403, want: roleRefused},
@@ -761,7 +765,7 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/members/{member:owner}/remove", who: admin, code: 303, want: "/w/acme/settings?done=removed"},
 	{method: "POST", path: "/w/acme/members/{member:manager}/remove", who: owner, code: 303, want: "/w/acme/settings?done=removed"},
 	{method: "POST", path: "/w/acme/members/{member:editor}/remove", who: manager, code: 303, want: "/w/acme/settings?done=removed"},
-	{method: "POST", path: "/w/acme/members/{member:manager}/remove", who: manager, code: 403, want: "as manager you cannot remove a manager", note: "another manager"},
+	{method: "POST", path: "/w/acme/members/{member:manager}/remove", who: manager, code: 403, want: "as manager you cannot remove someone whose role is manager", note: "another manager"},
 	{method: "POST", path: "/w/acme/members/{member:editor}/remove", who: editor, code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/members/{member:editor}/remove", who: agency, code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/members/{member:editor}/remove", who: responder, code: 403, want: roleRefused},
@@ -780,7 +784,7 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/invitations/{invitation}/revoke", who: outsider, code: 404, want: noWorkspace},
 	{method: "POST", path: "/w/acme/invitations/{invitation}/revoke", who: anonymous, code: 401, want: loginRequired},
 
-	{method: "GET", path: "/w/acme/audit", who: admin, code: 200, want: `title="member.added">Member added<`},
+	{method: "GET", path: "/w/acme/audit", who: admin, code: 200, want: `title="member.joined">Member joined<`},
 	{method: "GET", path: "/w/acme/audit", who: owner, code: 200, want: "<h1>Audit log</h1>"},
 	{method: "GET", path: "/w/acme/audit", who: manager, code: 403, want: roleRefused},
 	{method: "GET", path: "/w/acme/audit", who: editor, code: 403, want: roleRefused},
@@ -924,7 +928,7 @@ var scenarios = []scenario{
 	{method: "POST", path: "/api/v1/workspaces/acme/members", who: manager, body: `{"email": "{new-email}", "role": "editor"}`, code: 201, want: `"link": "http://`, note: "invite an editor"},
 	{method: "POST", path: "/api/v1/workspaces/acme/members", who: manager, body: `{"email": "{new-email}", "role": "manager"}`, code: 403, want: "as manager you cannot give the role manager", note: "invite a manager"},
 	{method: "POST", path: "/api/v1/workspaces/acme/members", who: manager, body: `{"email": "{new-email}", "role": "owner"}`, code: 403, want: "as manager you cannot give the role owner", note: "invite an owner"},
-	{method: "POST", path: "/api/v1/workspaces/acme/members", who: manager, body: `{"email": "{loner-email}", "role": "agency"}`, code: 201, want: `"member": {`, note: "someone with an account"},
+	{method: "POST", path: "/api/v1/workspaces/acme/members", who: manager, body: `{"email": "{loner-email}", "role": "agency"}`, code: 201, want: `"invitation": {`, note: "someone with an account is invited too"},
 	{method: "POST", path: "/api/v1/workspaces/acme/members", who: owner, body: `{"email": "editor@example.com", "role": "viewer"}`, code: 400, want: "is already a member", note: "already a member"},
 	{method: "POST", path: "/api/v1/workspaces/acme/members", who: editor, body: `{"email": "{new-email}", "role": "editor"}`, code: 403, want: apiForbidden},
 	{method: "POST", path: "/api/v1/workspaces/acme/members", who: agency, body: `{"email": "{new-email}", "role": "editor"}`, code: 403, want: apiForbidden},
@@ -950,7 +954,7 @@ var scenarios = []scenario{
 	{method: "DELETE", path: "/api/v1/workspaces/acme/members/{member:owner}", who: admin, code: 204},
 	{method: "DELETE", path: "/api/v1/workspaces/acme/members/{member:manager}", who: owner, code: 204},
 	{method: "DELETE", path: "/api/v1/workspaces/acme/members/{member:responder}", who: manager, code: 204},
-	{method: "DELETE", path: "/api/v1/workspaces/acme/members/{id:owner}", who: manager, code: 403, want: "as manager you cannot remove a owner", note: "an owner"},
+	{method: "DELETE", path: "/api/v1/workspaces/acme/members/{id:owner}", who: manager, code: 403, want: "as manager you cannot remove someone whose role is owner", note: "an owner"},
 	{method: "DELETE", path: "/api/v1/workspaces/acme/members/{member:viewer}", who: editor, code: 403, want: apiForbidden},
 	{method: "DELETE", path: "/api/v1/workspaces/acme/members/{member:viewer}", who: agency, code: 403, want: apiForbidden},
 	{method: "DELETE", path: "/api/v1/workspaces/acme/members/{member:viewer}", who: responder, code: 403, want: apiForbidden},
@@ -979,7 +983,7 @@ var scenarios = []scenario{
 	{method: "DELETE", path: "/api/v1/workspaces/acme/invitations/{invitation}", who: outsider, code: 404, want: noWorkspace},
 	{method: "DELETE", path: "/api/v1/workspaces/acme/invitations/{invitation}", who: anonymous, code: 401, want: apiLogin},
 
-	{method: "GET", path: "/api/v1/workspaces/acme/audit", who: admin, code: 200, want: `"action": "member.added"`},
+	{method: "GET", path: "/api/v1/workspaces/acme/audit", who: admin, code: 200, want: `"action": "member.joined"`},
 	{method: "GET", path: "/api/v1/workspaces/acme/audit", who: owner, code: 200, want: `"entries"`},
 	{method: "GET", path: "/api/v1/workspaces/acme/audit", who: manager, code: 403, want: apiForbidden},
 	{method: "GET", path: "/api/v1/workspaces/acme/audit", who: editor, code: 403, want: apiForbidden},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -152,9 +153,18 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request, rq *request) 
 	return nil
 }
 
-// safeNext keeps a redirect target on this site.
+// safeNext keeps a redirect target on this site: a path of this server,
+// never another host. Browsers drop tabs and newlines from URLs and read a
+// backslash as a slash, so "/\t/evil.example" would leave: any control
+// character or backslash is refused outright.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	for _, c := range []byte(next) {
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
 		return "/"
 	}
 	return next
@@ -271,7 +281,6 @@ var notices = map[string]string{
 	"removed":    "The member was removed.",
 	"withdrawn":  "The invitation was withdrawn.",
 	"created":    "The workspace was created.",
-	"added":      "The person already had an account and is now a member.",
 	"logged_out": "You were logged out everywhere.",
 }
 
@@ -409,17 +418,13 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request, rq *requ
 	return nil
 }
 
-// inviteMember adds an existing user or shows the new invitation's link, once.
+// inviteMember shows the new invitation's link, once.
 func (s *Server) inviteMember(w http.ResponseWriter, r *http.Request, rq *request) error {
 	form := formValues(r, "email", "role")
 	res, err := s.deps.Workspaces.Invite(r.Context(), rq.actor(r, s), rq.access, form["email"], p.Role(form["role"]))
 	if err != nil {
 		form["workspace_name"], form["timezone"], form["language"] = rq.access.Workspace.Name, rq.access.Workspace.Timezone, rq.access.Workspace.Language
 		return s.settingsError(w, r, rq, err, form)
-	}
-	if res.Added != nil {
-		http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/settings?done=added", http.StatusSeeOther)
-		return nil
 	}
 	return s.showSettings(w, r, rq, http.StatusOK, pageData{InviteLink: s.baseURL(r) + "/invite/" + res.Token, InviteEmail: res.Invitation.Email})
 }

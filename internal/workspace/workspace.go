@@ -32,9 +32,8 @@ type Store interface {
 	UserWorkspaces(ctx context.Context, userID string) ([]store.WorkspaceRole, error)
 	MemberRole(ctx context.Context, workspaceID, userID string) (portavoce.Role, error)
 	Members(ctx context.Context, workspaceID string) ([]portavoce.Member, error)
-	AddMember(ctx context.Context, m portavoce.Membership) error
-	SetMemberRole(ctx context.Context, workspaceID, userID string, role portavoce.Role) error
-	RemoveMember(ctx context.Context, workspaceID, userID string) error
+	SetMemberRole(ctx context.Context, workspaceID, userID string, role portavoce.Role, allow store.MemberChangeCheck, actorID string) error
+	RemoveMember(ctx context.Context, workspaceID, userID string, allow store.MemberChangeCheck, actorID string) error
 	UserByEmail(ctx context.Context, email string) (portavoce.User, error)
 	UserByID(ctx context.Context, id string) (portavoce.User, error)
 	CreateInvitation(ctx context.Context, inv portavoce.Invitation) error
@@ -235,17 +234,17 @@ func (s *Service) Invitations(ctx context.Context, acc Access) ([]portavoce.Invi
 	return s.store.PendingInvitations(ctx, acc.Workspace.ID, s.now())
 }
 
-// InviteResult says what Invite did: added an existing user at once, or
-// created an invitation whose link (with Token) must reach the person.
+// InviteResult is a new invitation and its link's secret, shown once to the
+// inviter, who sends it to the person.
 type InviteResult struct {
-	Added      *portavoce.User
 	Invitation *portavoce.Invitation
-	// Token is the invitation's secret, shown once to the inviter.
-	Token string
+	Token      string
 }
 
-// Invite gives someone a role in the workspace. A person who already has an
-// account is added directly; anyone else gets an invitation link.
+// Invite asks someone, by email, to join the workspace with a role. Everyone
+// gets an invitation link, whether they have an account or not: nobody is
+// put in a workspace without accepting, and the answer does not tell an
+// inviter whether an email has an account (another client's, perhaps).
 func (s *Service) Invite(ctx context.Context, a Actor, acc Access, email string, role portavoce.Role) (InviteResult, error) {
 	if !acc.Can(portavoce.PermManageMembers) {
 		return InviteResult{}, forbidden()
@@ -260,22 +259,12 @@ func (s *Service) Invite(ctx context.Context, a Actor, acc Access, email string,
 	if err != nil {
 		return InviteResult{}, err
 	}
-	now := s.now()
-	u, err := s.store.UserByEmail(ctx, email)
-	switch {
-	case err == nil:
-		err := s.store.AddMember(ctx, portavoce.Membership{WorkspaceID: acc.Workspace.ID, UserID: u.ID, Role: role, CreatedAt: now})
-		if portavoce.ErrorCode(err) == portavoce.ECodeConflict {
+	if u, err := s.store.UserByEmail(ctx, email); err == nil {
+		if _, err := s.store.MemberRole(ctx, acc.Workspace.ID, u.ID); err == nil {
 			return InviteResult{}, portavoce.FieldError("email", "%s is already a member: change their role in the list instead", email)
 		}
-		if err != nil {
-			return InviteResult{}, err
-		}
-		s.audit(ctx, a, acc.Workspace.ID, portavoce.AuditMemberAdded, email, string(role))
-		return InviteResult{Added: &u}, nil
-	case portavoce.ErrorCode(err) != portavoce.ECodeNotFound:
-		return InviteResult{}, err
 	}
+	now := s.now()
 	token := auth.NewToken("inv_")
 	inv := portavoce.Invitation{ID: uuid.Must(uuid.NewV7()).String(), WorkspaceID: acc.Workspace.ID, Email: email, Role: role,
 		TokenHash: auth.HashToken(token), InvitedBy: a.User.ID, CreatedAt: now, ExpiresAt: now.Add(InvitationLifetime)}
@@ -286,12 +275,27 @@ func (s *Service) Invite(ctx context.Context, a Actor, acc Access, email string,
 	return InviteResult{Invitation: &inv, Token: token}, nil
 }
 
-// RevokeInvitation withdraws a pending invitation.
+// RevokeInvitation withdraws a pending invitation, if the actor's role may
+// give the role it offers (a manager does not withdraw an owner's
+// invitation).
 func (s *Service) RevokeInvitation(ctx context.Context, a Actor, acc Access, id string) error {
 	if !acc.Can(portavoce.PermManageMembers) {
 		return forbidden()
 	}
-	return s.store.DeleteInvitation(ctx, acc.Workspace.ID, id)
+	pending, err := s.store.PendingInvitations(ctx, acc.Workspace.ID, s.now())
+	if err != nil {
+		return err
+	}
+	for _, inv := range pending {
+		if inv.ID != id {
+			continue
+		}
+		if !acc.Role.CanAssign(inv.Role) {
+			return portavoce.Errorf(portavoce.ECodeForbidden, "as %s you cannot withdraw an invitation as %s", acc.Role, inv.Role)
+		}
+		return s.store.DeleteInvitation(ctx, acc.Workspace.ID, id)
+	}
+	return portavoce.ErrNotFound
 }
 
 // ErrBadInvitation is the answer to an unknown, used or expired link.
@@ -327,7 +331,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, token, name, password, i
 	if existing, err := s.store.UserByEmail(ctx, inv.Email); err == nil {
 		return existing, ws, portavoce.Errorf(portavoce.ECodeConflict, "an account for %s already exists: log in, then open this link again", inv.Email)
 	}
-	u, err := s.accounts.NewUser(name, inv.Email, password)
+	u, err := s.accounts.NewUser(ctx, name, inv.Email, password)
 	if err != nil {
 		return u, ws, err
 	}
@@ -355,7 +359,9 @@ func (s *Service) AcceptAsUser(ctx context.Context, a Actor, token string) (port
 	return ws, nil
 }
 
-// ChangeRole gives a member another role.
+// ChangeRole gives a member another role. The rules are checked inside the
+// store's transaction, on the roles as they are when the change is written,
+// so two changes racing cannot combine into one neither could make.
 func (s *Service) ChangeRole(ctx context.Context, a Actor, acc Access, userID string, role portavoce.Role) error {
 	if !acc.Can(portavoce.PermManageMembers) {
 		return forbidden()
@@ -363,21 +369,18 @@ func (s *Service) ChangeRole(ctx context.Context, a Actor, acc Access, userID st
 	if !role.Valid() {
 		return portavoce.FieldError("role", "choose a role: owner, manager, editor, agency, responder or viewer")
 	}
-	current, err := s.store.MemberRole(ctx, acc.Workspace.ID, userID)
+	var from portavoce.Role
+	err := s.store.SetMemberRole(ctx, acc.Workspace.ID, userID, role, func(actor, current portavoce.Role) error {
+		from = current
+		if !actor.CanAssign(current) || !actor.CanAssign(role) {
+			return portavoce.Errorf(portavoce.ECodeForbidden, "as %s you cannot change the role %s into %s", actor, current, role)
+		}
+		return nil
+	}, a.User.ID)
 	if err != nil {
 		return err
 	}
-	if !acc.Role.CanAssign(current) || !acc.Role.CanAssign(role) {
-		return portavoce.Errorf(portavoce.ECodeForbidden, "as %s you cannot change a %s into a %s", acc.Role, current, role)
-	}
-	if err := s.store.SetMemberRole(ctx, acc.Workspace.ID, userID, role); err != nil {
-		return err
-	}
-	target := userID
-	if u, err := s.store.UserByID(ctx, userID); err == nil {
-		target = u.Email
-	}
-	s.audit(ctx, a, acc.Workspace.ID, portavoce.AuditRoleChanged, target, fmt.Sprintf("%s → %s", current, role))
+	s.audit(ctx, a, acc.Workspace.ID, portavoce.AuditRoleChanged, s.emailOf(ctx, userID), fmt.Sprintf("%s → %s", from, role))
 	return nil
 }
 
@@ -386,22 +389,28 @@ func (s *Service) RemoveMember(ctx context.Context, a Actor, acc Access, userID 
 	if !acc.Can(portavoce.PermManageMembers) {
 		return forbidden()
 	}
-	current, err := s.store.MemberRole(ctx, acc.Workspace.ID, userID)
+	var from portavoce.Role
+	err := s.store.RemoveMember(ctx, acc.Workspace.ID, userID, func(actor, current portavoce.Role) error {
+		from = current
+		if !actor.CanAssign(current) {
+			return portavoce.Errorf(portavoce.ECodeForbidden, "as %s you cannot remove someone whose role is %s", actor, current)
+		}
+		return nil
+	}, a.User.ID)
 	if err != nil {
 		return err
 	}
-	if !acc.Role.CanAssign(current) {
-		return portavoce.Errorf(portavoce.ECodeForbidden, "as %s you cannot remove a %s", acc.Role, current)
-	}
-	if err := s.store.RemoveMember(ctx, acc.Workspace.ID, userID); err != nil {
-		return err
-	}
-	target := userID
-	if u, err := s.store.UserByID(ctx, userID); err == nil {
-		target = u.Email
-	}
-	s.audit(ctx, a, acc.Workspace.ID, portavoce.AuditMemberRemoved, target, string(current))
+	s.audit(ctx, a, acc.Workspace.ID, portavoce.AuditMemberRemoved, s.emailOf(ctx, userID), string(from))
 	return nil
+}
+
+// emailOf names a user in the audit log by email, or by id if the user is
+// gone.
+func (s *Service) emailOf(ctx context.Context, userID string) string {
+	if u, err := s.store.UserByID(ctx, userID); err == nil {
+		return u.Email
+	}
+	return userID
 }
 
 // AuditLog returns the workspace's audit entries, for its owners.

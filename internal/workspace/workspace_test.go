@@ -72,8 +72,11 @@ func (f *fixture) team(t *testing.T) team {
 	for _, role := range portavoce.Roles[1:] {
 		u := f.user(t, "Member "+string(role), string(role)+"@example.com", false)
 		res, err := f.ws.Invite(t.Context(), actor(owner), acc, u.Email, role)
-		if err != nil || res.Added == nil || res.Added.ID != u.ID || res.Invitation != nil || res.Token != "" {
+		if err != nil || res.Invitation == nil || res.Token == "" {
 			t.Fatalf("invite existing user %s: %+v, %v", u.Email, res, err)
+		}
+		if _, err := f.ws.AcceptAsUser(t.Context(), actor(u), res.Token); err != nil {
+			t.Fatalf("%s accepts: %v", u.Email, err)
 		}
 		tm.members[role] = u
 	}
@@ -273,8 +276,11 @@ func TestCreateAndOpen(t *testing.T) {
 			wantField(t, err, "timezone")
 
 			res, err := f.ws.Invite(ctx, actor(admin), acc, bruno.Email, portavoce.RoleManager)
-			if err != nil || res.Added == nil {
+			if err != nil || res.Token == "" {
 				t.Fatalf("invite bruno: %+v, %v", res, err)
+			}
+			if _, err := f.ws.AcceptAsUser(ctx, actor(bruno), res.Token); err != nil {
+				t.Fatalf("bruno accepts: %v", err)
 			}
 			_, err = f.ws.Update(ctx, actor(bruno), f.open(t, bruno, w.Slug), "Bruno's now", "", "")
 			wantCode(t, err, portavoce.ECodeForbidden)
@@ -327,7 +333,7 @@ func TestInvitePermissions(t *testing.T) {
 					}
 					return
 				}
-				if err != nil || res.Added != nil || res.Invitation == nil || !strings.HasPrefix(res.Token, "inv_") {
+				if err != nil || res.Invitation == nil || !strings.HasPrefix(res.Token, "inv_") {
 					t.Fatalf("Invite = %+v, %v", res, err)
 				}
 				inv := res.Invitation
@@ -351,12 +357,18 @@ func TestInvitePermissions(t *testing.T) {
 			wantCode(t, err, portavoce.ECodeForbidden)
 		})
 
-		t.Run("existing user is added directly", func(t *testing.T) {
+		t.Run("existing user is invited, not added", func(t *testing.T) {
 			u := f.user(t, "Paola", "paola@example.com", false)
 			acc := f.open(t, tm.members[portavoce.RoleManager], tm.w.Slug)
 			res, err := f.ws.Invite(ctx, actor(tm.members[portavoce.RoleManager]), acc, "Paola@Example.com", portavoce.RoleResponder)
-			if err != nil || res.Added == nil || res.Added.ID != u.ID || res.Invitation != nil || res.Token != "" {
+			if err != nil || res.Invitation == nil || res.Invitation.Email != u.Email || !strings.HasPrefix(res.Token, "inv_") {
 				t.Fatalf("Invite = %+v, %v", res, err)
+			}
+			if _, err := db.MemberRole(ctx, tm.w.ID, u.ID); portavoce.ErrorCode(err) != portavoce.ECodeNotFound {
+				t.Fatalf("an existing user became a member without accepting: %v", err)
+			}
+			if _, err := f.ws.AcceptAsUser(ctx, actor(u), res.Token); err != nil {
+				t.Fatal(err)
 			}
 			if r := role(t, f, tm.w.ID, u.ID); r != portavoce.RoleResponder {
 				t.Fatalf("role = %s, want responder", r)
@@ -365,6 +377,41 @@ func TestInvitePermissions(t *testing.T) {
 			wantField(t, err, "email")
 			if r := role(t, f, tm.w.ID, u.ID); r != portavoce.RoleResponder {
 				t.Fatalf("inviting a member again changed their role to %s", r)
+			}
+		})
+
+		t.Run("invitation of someone since removed is void", func(t *testing.T) {
+			manager := f.user(t, "Mara", "mara@example.com", false)
+			ownerAcc := f.open(t, tm.owner(), tm.w.Slug)
+			res, _ := f.ws.Invite(ctx, actor(tm.owner()), ownerAcc, manager.Email, portavoce.RoleManager)
+			if _, err := f.ws.AcceptAsUser(ctx, actor(manager), res.Token); err != nil {
+				t.Fatal(err)
+			}
+			sent, err := f.ws.Invite(ctx, actor(manager), f.open(t, manager, tm.w.Slug), "friend@example.com", portavoce.RoleEditor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.ws.RemoveMember(ctx, actor(tm.owner()), ownerAcc, manager.ID); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = f.ws.AcceptInvitation(ctx, sent.Token, "Friend", password, "")
+			wantCode(t, err, portavoce.ECodeConflict)
+			if _, err := db.UserByEmail(ctx, "friend@example.com"); portavoce.ErrorCode(err) != portavoce.ECodeNotFound {
+				t.Fatalf("the void invitation created an account: %v", err)
+			}
+		})
+
+		t.Run("a manager cannot withdraw an owner's invitation", func(t *testing.T) {
+			res, err := f.ws.Invite(ctx, actor(tm.owner()), f.open(t, tm.owner(), tm.w.Slug), "co-owner@example.com", portavoce.RoleOwner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mgr := tm.members[portavoce.RoleManager]
+			err = f.ws.RevokeInvitation(ctx, actor(mgr), f.open(t, mgr, tm.w.Slug), res.Invitation.ID)
+			wantCode(t, err, portavoce.ECodeForbidden)
+			err = f.ws.RevokeInvitation(ctx, actor(tm.owner()), f.open(t, tm.owner(), tm.w.Slug), res.Invitation.ID)
+			if err != nil {
+				t.Fatalf("the owner withdraws: %v", err)
 			}
 		})
 
