@@ -88,7 +88,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		title = "Something went wrong"
 	}
-	s.render(w, r, code, "error", pageData{Title: title, Error: msg, Code: code})
+	s.render(w, r, code, "error", pageData{Title: title, Error: msg})
 }
 
 // translate gives the error's message in the reader's language.

@@ -203,10 +203,8 @@ type pageData struct {
 	Notice     string
 	Error      string
 	Field      string
-	Code       int
 	Form       map[string]string
 	Next       string
-	Roles      []p.Role
 
 	Section     sectionInfo
 	Members     []p.Member
@@ -220,8 +218,6 @@ type pageData struct {
 	Invitation  p.Invitation
 	InviteWS    p.Workspace
 	CanManage   bool
-	CanAudit    bool
-	Sessions    int
 }
 
 // render writes a page with the layout, in the request's language.
@@ -249,7 +245,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name s
 	if d.Form == nil {
 		d.Form = map[string]string{}
 	}
-	d.Roles = p.Roles
 	t := s.pages.byLang[d.Lang][name]
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", d); err != nil {
