@@ -128,6 +128,11 @@ const (
 	AuditMemberJoined     = "member.joined"
 	AuditRoleChanged      = "member.role_changed"
 	AuditMemberRemoved    = "member.removed"
+	AuditAccountConnected = "account.connected"
+	AuditAccountRemoved   = "account.disconnected"
+	AuditPostScheduled    = "post.scheduled"
+	AuditPostRescheduled  = "post.rescheduled"
+	AuditPostCancelled    = "post.cancelled"
 )
 
 // Error is a domain error with a stable code (for API clients and tests) and

@@ -62,20 +62,30 @@ func serve(ctx context.Context, e env, args []string) error {
 	workspaces := workspace.New(db, accounts, nil, log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, DB: db, Logger: log,
-		Registry: reg, BaseURL: c.BaseURL, TrustProxy: c.TrustProxy})
+
+	host, _ := os.Hostname()
+	node := fmt.Sprintf("%s-%d", host, os.Getpid())
+	vault := secrets.NewVault(box, db)
+	pub, err := newPublishing(c, db, vault, node, reg, log)
+	if err != nil {
+		return err
+	}
+	handler, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, Publishing: pub.service,
+		Connector: pub.connector, Media: db, DB: db, Logger: log, Registry: reg, BaseURL: c.BaseURL, TrustProxy: c.TrustProxy})
 	if err != nil {
 		return err
 	}
 
-	host, _ := os.Hostname()
-	runner, err := jobs.New(db, jobs.Options{Node: fmt.Sprintf("%s-%d", host, os.Getpid()), SweepEvery: c.SweepEvery, Logger: log})
+	runner, err := jobs.New(db, jobs.Options{Node: node, SweepEvery: c.SweepEvery, Logger: log})
 	if err != nil {
 		return err
 	}
 	if err := runner.Start(ctx); err != nil {
 		return fmt.Errorf("start the background workers: %w", err)
 	}
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	workers := pub.start(workCtx)
 
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
@@ -102,6 +112,9 @@ func serve(ctx context.Context, e env, args []string) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
+	// Posts being published finish their network call and record it.
+	stopWork()
+	workers.Wait()
 	if stopErr := runner.Stop(shutdownCtx); stopErr != nil {
 		err = errors.Join(err, stopErr)
 	}

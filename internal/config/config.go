@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portavoce/portavoce/internal/netguard"
 )
 
 // Config is every setting of the server.
@@ -31,6 +33,25 @@ type Config struct {
 	DatabaseWait  time.Duration
 	SweepEvery    time.Duration
 	ConfigFile    string
+
+	// AllowHosts are private hosts, addresses or ranges the server may
+	// contact anyway (a Mastodon instance on the company network).
+	AllowHosts []string
+	// BlueskyService is where Bluesky handles are resolved and sign-ins
+	// start; PLCDirectory resolves did:plc identities.
+	BlueskyService string
+	PLCDirectory   string
+	// SMTP sends notification emails; empty SMTPHost means none are sent.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	SMTPPassword string
+	SMTPFrom     string
+	SMTPTLS      string
+	// PublishConcurrency bounds network calls in flight per node;
+	// PublishLease is how long a node's claim on a post lasts unrenewed.
+	PublishConcurrency int
+	PublishLease       time.Duration
 }
 
 // Setting describes one setting: its flag, variable, default and help. The
@@ -106,6 +127,60 @@ var Settings = []Setting{
 		dur("database-wait", func(c *Config) *time.Duration { return &c.DatabaseWait })},
 	{"sweep-every", "PORTAVOCE_SWEEP_EVERY", "10m", "how often (a `duration`) the background sweep removes expired sessions and invitations",
 		dur("sweep-every", func(c *Config) *time.Duration { return &c.SweepEvery })},
+	{"allow-hosts", "PORTAVOCE_ALLOW_HOSTS", "", "comma-separated private `hosts`, IP addresses or CIDR ranges the server may contact (outbound requests to private, loopback and link-local addresses are refused otherwise)",
+		func(c *Config, v string) error {
+			list, err := netguard.ParseAllow(v)
+			if err != nil {
+				return fmt.Errorf("allow-hosts: %w", err)
+			}
+			c.AllowHosts = list
+			return nil
+		}},
+	{"bluesky-service", "PORTAVOCE_BLUESKY_SERVICE", "https://bsky.social", "Bluesky `URL` where handles are resolved and sign-ins start", urlSetting("bluesky-service", func(c *Config) *string { return &c.BlueskyService })},
+	{"plc-directory", "PORTAVOCE_PLC_DIRECTORY", "https://plc.directory", "`URL` of the PLC directory that resolves did:plc identities", urlSetting("plc-directory", func(c *Config) *string { return &c.PLCDirectory })},
+	{"smtp-host", "PORTAVOCE_SMTP_HOST", "", "SMTP `host` for notification emails (failed or late posts); empty sends none", str(func(c *Config) *string { return &c.SMTPHost })},
+	{"smtp-port", "PORTAVOCE_SMTP_PORT", "0", "SMTP `port` (0: 587 with starttls, 465 with tls, 25 with none)",
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 65535 {
+				return fmt.Errorf("smtp-port: %q is not a port number", v)
+			}
+			c.SMTPPort = n
+			return nil
+		}},
+	{"smtp-username", "PORTAVOCE_SMTP_USERNAME", "", "SMTP `user` name, if the server needs one", str(func(c *Config) *string { return &c.SMTPUsername })},
+	{"smtp-password", "PORTAVOCE_SMTP_PASSWORD", "", "SMTP `password` (prefer the variable or the config file to the flag, which other users of the machine can see)", str(func(c *Config) *string { return &c.SMTPPassword })},
+	{"smtp-from", "PORTAVOCE_SMTP_FROM", "", "sender `address` of notification emails, such as \"Portavoce <social@example.com>\"", str(func(c *Config) *string { return &c.SMTPFrom })},
+	{"smtp-tls", "PORTAVOCE_SMTP_TLS", "starttls", "SMTP `encryption`: starttls, tls or none",
+		func(c *Config, v string) error {
+			switch v {
+			case "starttls", "tls", "none":
+				c.SMTPTLS = v
+				return nil
+			}
+			return fmt.Errorf("smtp-tls: %q is not one of starttls, tls, none", v)
+		}},
+	{"publish-concurrency", "PORTAVOCE_PUBLISH_CONCURRENCY", "512", "how many network calls (a `number`) one server makes at once when many posts are due together",
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("publish-concurrency: %q is not a positive number", v)
+			}
+			c.PublishConcurrency = n
+			return nil
+		}},
+	{"publish-lease", "PORTAVOCE_PUBLISH_LEASE", "30s", "how long (a `duration`) a server's claim on a post it is publishing lasts without renewal; if that server dies, another takes the post over after this and checks the network before any repeat",
+		dur("publish-lease", func(c *Config) *time.Duration { return &c.PublishLease })},
+}
+
+func urlSetting(name string, dst func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+			return fmt.Errorf("%s: %q must start with https://", name, v)
+		}
+		*dst(c) = strings.TrimRight(v, "/")
+		return nil
+	}
 }
 
 // Load parses args (the flags after the subcommand) with getenv and the

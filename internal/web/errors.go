@@ -11,6 +11,7 @@ import (
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/publish"
 )
 
 // status maps a domain error code to its HTTP status: the one place where
@@ -19,6 +20,8 @@ func status(code string) int {
 	switch code {
 	case p.ECodeInvalid, "invalid_json":
 		return http.StatusBadRequest
+	case "invalid_post":
+		return http.StatusUnprocessableEntity
 	case p.ECodeUnauthorized:
 		return http.StatusUnauthorized
 	case p.ECodeForbidden, "csrf_failed":
@@ -47,6 +50,8 @@ type apiError struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 		Field   string `json:"field,omitempty"`
+		// Problems lists each reason a post cannot be scheduled.
+		Problems []string `json:"problems,omitempty"`
 	} `json:"error"`
 }
 
@@ -58,6 +63,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		// The client went away: nobody reads an answer, nothing failed.
 		s.log.Debug("request abandoned by the client", "route", routeOf(r))
 		return
+	}
+	var problems []string
+	var verr *publish.ValidationError
+	if errors.As(err, &verr) {
+		for _, pr := range verr.Report.Problems() {
+			problems = append(problems, translate(rq.lang, pr))
+		}
+		err = p.Errorf("invalid_post", "the post cannot be scheduled as it is: %s", strings.Join(problems, "; "))
 	}
 	var e *p.Error
 	if !errors.As(err, &e) {
@@ -76,7 +89,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	msg := translate(rq.lang, e)
 	if rq.api {
 		var body apiError
-		body.Error.Code, body.Error.Message, body.Error.Field = e.Code, msg, e.Field
+		body.Error.Code, body.Error.Message, body.Error.Field, body.Error.Problems = e.Code, msg, e.Field, problems
 		writeJSON(w, code, body)
 		return
 	}

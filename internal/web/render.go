@@ -50,7 +50,15 @@ func loadPages() (*pages, error) {
 // templateFuncs are the functions pages use; t is bound to the language.
 func templateFuncs(lang i18n.Lang) template.FuncMap {
 	return template.FuncMap{
-		"t":        func(msg string, args ...any) string { return i18n.T(lang, msg, args...) },
+		"t":       func(msg string, args ...any) string { return i18n.T(lang, msg, args...) },
+		"network": p.NetworkName,
+		"inc":     func(i int) int { return i + 1 },
+		"deliveryStatus": func(s string) string {
+			if label, ok := deliveryLabels[s]; ok {
+				return i18n.T(lang, label)
+			}
+			return s
+		},
 		"role":     func(r p.Role) string { return i18n.T(lang, roleLabels[r]) },
 		"roleHelp": func(r p.Role) string { return i18n.T(lang, roleHelp[r]) },
 		"when": func(t time.Time, tz string) string {
@@ -116,6 +124,22 @@ var auditLabels = map[string]string{
 	p.AuditMemberJoined:     "Member joined",
 	p.AuditRoleChanged:      "Role changed",
 	p.AuditMemberRemoved:    "Member removed",
+	p.AuditAccountConnected: "Account connected",
+	p.AuditAccountRemoved:   "Account disconnected",
+	p.AuditPostScheduled:    "Post scheduled",
+	p.AuditPostRescheduled:  "Post rescheduled",
+	p.AuditPostCancelled:    "Post cancelled",
+}
+
+// deliveryLabels name a delivery's status for people.
+var deliveryLabels = map[string]string{
+	p.DeliveryScheduled:      "Scheduled",
+	p.DeliverySending:        "Publishing",
+	p.DeliveryPublished:      "Published",
+	p.DeliveryFailed:         "Failed",
+	p.DeliveryWaitingAccount: "Waiting for the account to be reconnected",
+	p.DeliveryNeedsCheck:     "Needs checking on the network",
+	p.DeliveryCancelled:      "Cancelled",
 }
 
 // errorTitles give an error page a title that says what kind of problem it
@@ -129,6 +153,7 @@ var errorTitles = map[int]string{
 	http.StatusTooManyRequests:       "Too many attempts",
 	http.StatusServiceUnavailable:    "Temporarily unavailable",
 	http.StatusRequestEntityTooLarge: "Too large",
+	http.StatusUnprocessableEntity:   "The post needs changes",
 }
 
 // sentence starts a message with a capital letter, for display on a page.
@@ -161,6 +186,7 @@ var sections = []sectionInfo{
 		[]string{"See what goes out, on which network, and when.", "Drag a post to reschedule it.", "Spot failed or late posts at a glance."}},
 	{"compose", "Compose", p.PermDraftPosts, "Write a post once and adapt it to every network.",
 		[]string{"Live character counts as each network counts them.", "Images with alt text, threads, link previews.", "Publish now, schedule, or add to the queue."}},
+	{"accounts", "Accounts", p.PermViewCalendar, "", nil},
 	{"inbox", "Inbox", p.PermViewInboxMine, "Every comment, reply, mention and direct message in one place.",
 		[]string{"Answer from one place, with saved replies.", "Assign a conversation to a sales or technical colleague.", "Internal notes that never leave Portavoce."}},
 	{"listening", "Listening", p.PermViewListening, "What people say about the brand, its competitors and its market.",
@@ -218,6 +244,12 @@ type pageData struct {
 	Invitation  p.Invitation
 	InviteWS    p.Workspace
 	CanManage   bool
+
+	AccountViews []accountView
+	Compose      composeState
+	Post         postView
+	Deliveries   []deliveryView
+	Calendar     calendarView
 }
 
 // render writes a page with the layout, in the request's language.
@@ -263,7 +295,7 @@ func navFor(acc workspace.Access, page, section string) []navItem {
 	var nav []navItem
 	for _, sec := range sections {
 		if acc.Can(sec.Perm) {
-			nav = append(nav, navItem{Key: sec.Key, Label: sec.Label, Href: base + "/" + sec.Key, Current: page == "section" && section == sec.Key})
+			nav = append(nav, navItem{Key: sec.Key, Label: sec.Label, Href: base + "/" + sec.Key, Current: section == sec.Key})
 		}
 	}
 	if acc.Can(p.PermViewMembers) {

@@ -13,8 +13,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
 
@@ -26,10 +28,22 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// MediaStore keeps uploaded files and the record of publish attempts.
+type MediaStore interface {
+	InsertMedia(ctx context.Context, m p.Media) error
+	Media(ctx context.Context, workspaceID, id string) (p.Media, error)
+	Attempts(ctx context.Context, deliveryID string) ([]p.PublishAttempt, error)
+}
+
 // Deps are what the server needs.
 type Deps struct {
 	Accounts   *account.Service
 	Workspaces *workspace.Service
+	// Publishing composes and schedules posts; Connector connects network
+	// accounts; Media keeps uploads.
+	Publishing *publish.Service
+	Connector  *publish.Connector
+	Media      MediaStore
 	DB         Pinger
 	Logger     *slog.Logger
 	// Registry receives the HTTP metrics and is served at /metrics.

@@ -282,6 +282,15 @@ var notices = map[string]string{
 	"withdrawn":  "The invitation was withdrawn.",
 	"created":    "The workspace was created.",
 	"logged_out": "You were logged out everywhere.",
+
+	"account-connected": "The account is connected.",
+	"account-removed":   "The account was disconnected.",
+	"queue-saved":       "The queue times were saved.",
+	"post-scheduled":    "The post is scheduled.",
+	"draft-saved":       "The draft was saved.",
+	"post-rescheduled":  "The post was rescheduled.",
+	"post-cancelled":    "The post was cancelled.",
+	"post-duplicated":   "This is a copy of the post, saved as a draft: change it and schedule it.",
 }
 
 func notice(r *http.Request) string {

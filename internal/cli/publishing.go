@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/portavoce/portavoce/internal/config"
+	"github.com/portavoce/portavoce/internal/mail"
+	"github.com/portavoce/portavoce/internal/netguard"
+	"github.com/portavoce/portavoce/internal/provider"
+	"github.com/portavoce/portavoce/internal/provider/bluesky"
+	"github.com/portavoce/portavoce/internal/provider/mastodon"
+	"github.com/portavoce/portavoce/internal/publish"
+	"github.com/portavoce/portavoce/internal/secrets"
+	"github.com/portavoce/portavoce/internal/store"
+)
+
+// publishing is the publishing side of the server: the service behind the
+// pages, the connector, the dispatcher and the notifier.
+type publishing struct {
+	service    *publish.Service
+	connector  *publish.Connector
+	dispatcher *publish.Dispatcher
+	notifier   *publish.Notifier
+	db         *store.DB
+	log        *slog.Logger
+}
+
+// newPublishing wires the networks (every outbound call through the
+// SSRF guard), the dispatcher and the email notifier.
+func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node string, reg prometheus.Registerer, log *slog.Logger) (*publishing, error) {
+	guarded := netguard.NewClient(netguard.Options{Allow: c.AllowHosts, Timeout: publish.NetworkTimeout})
+	masto := mastodon.New(guarded)
+	sky := bluesky.New(guarded, c.BlueskyService, c.PLCDirectory)
+	publishers := []provider.Publisher{masto, sky}
+
+	dispatcher := publish.NewDispatcher(db, vault, publishers, publish.DispatchOptions{Node: node,
+		Concurrency: c.PublishConcurrency, Lease: c.PublishLease, Registry: reg}, log, nil)
+	var sender mail.Sender = mail.Log{Logger: log}
+	if c.SMTPHost != "" {
+		smtp, err := mail.NewSMTP(mail.Config{Host: c.SMTPHost, Port: c.SMTPPort, Username: c.SMTPUsername,
+			Password: c.SMTPPassword, From: c.SMTPFrom, TLS: c.SMTPTLS})
+		if err != nil {
+			return nil, err
+		}
+		sender = smtp
+	}
+	return &publishing{
+		service:    publish.New(db, publishers, dispatcher.Wake, nil, log),
+		connector:  publish.NewConnector(db, vault, masto, sky, nil, log),
+		dispatcher: dispatcher,
+		notifier:   publish.NewNotifier(db, sender, c.BaseURL, 0, nil, log),
+		db:         db,
+		log:        log,
+	}, nil
+}
+
+// start runs the dispatcher and the notifier until ctx ends; Wait on the
+// result waits for them to stop. On SQLite only one server runs, so any post
+// still marked as being published belongs to a process that died: it is
+// taken over at once (and checked on the network).
+func (p *publishing) start(ctx context.Context) *sync.WaitGroup {
+	if p.db.Dialect == store.SQLite {
+		if err := p.db.ExpireAllLeases(ctx); err != nil {
+			p.log.Warn("publish: cannot take over interrupted posts now; they are taken when their lease ends", "err", err)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { p.dispatcher.Run(ctx) })
+	wg.Go(func() { p.notifier.Run(ctx) })
+	return &wg
+}
