@@ -50,6 +50,7 @@ Usage:
   portavoce user create [flags]           create a user (password read from standard input)
   portavoce user reset-password [flags]   set a new password for a user and end their sessions
   portavoce workspace list                list your workspaces on a running server (REST API)
+  portavoce post COMMAND                  list, create, show, reschedule or cancel posts (REST API)
   portavoce api METHOD PATH [BODY]        call the REST API of a running server, for scripts
   portavoce version                       print the version
 
@@ -81,6 +82,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return api(ctx, e, rest)
 	case "workspace":
 		return workspaces(ctx, e, rest)
+	case "post":
+		return posts(ctx, e, rest)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "portavoce", portavoce.Version)
 		return nil

@@ -34,9 +34,15 @@ func LocalTime(date, clock string, loc *time.Location) (at time.Time, ambiguous 
 			"%s does not exist on %s in %s: the clocks jump from %s to %s. Choose %s or later, or a time before %s",
 			clock, date, loc.String(), from, to, to, from)
 	}
-	// The same wall time one hour later in absolute terms means it
-	// happens twice.
-	if later := at.Add(time.Hour); later.Hour() == at.Hour() && later.Minute() == at.Minute() && later.Day() == at.Day() {
+	// A wall time that happens twice (clocks going back) is taken at its
+	// first occurrence, in summer time.
+	same := func(u time.Time) bool {
+		u = u.In(loc)
+		return u.Hour() == at.Hour() && u.Minute() == at.Minute() && u.Day() == at.Day()
+	}
+	if earlier := at.Add(-time.Hour); same(earlier) {
+		at, ambiguous = earlier, true
+	} else if same(at.Add(time.Hour)) {
 		ambiguous = true
 	}
 	return at, ambiguous, nil
