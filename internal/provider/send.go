@@ -18,7 +18,13 @@ import (
 // context's error.
 func Send(client *http.Client, req *http.Request, network string, part int) (*http.Response, error) {
 	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}
+	// A write that failed did not reach the network: only a complete one
+	// makes the outcome unknown.
+	trace := &httptrace.ClientTrace{WroteRequest: func(info httptrace.WroteRequestInfo) {
+		if info.Err == nil {
+			wrote.Store(true)
+		}
+	}}
 	req = req.WithContext(httptrace.WithClientTrace(req.Context(), trace))
 	resp, err := client.Do(req)
 	if err == nil {
