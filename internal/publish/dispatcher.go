@@ -46,6 +46,9 @@ type DispatchOptions struct {
 	Lease time.Duration
 	// Concurrency bounds network calls in flight (default 512).
 	Concurrency int
+	// MaxHeld bounds the deliveries a node holds at once, waiting for
+	// their time or for a free call (default 20,000).
+	MaxHeld int
 	// Poll is how often the database is asked for due deliveries when
 	// nothing wakes the dispatcher (default 500 ms).
 	Poll time.Duration
@@ -81,6 +84,9 @@ func (o *DispatchOptions) defaults() {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 512
 	}
+	if o.MaxHeld <= 0 {
+		o.MaxHeld = 20_000
+	}
 	if o.MaxFailures <= 0 {
 		o.MaxFailures = 8
 	}
@@ -103,6 +109,7 @@ type Dispatcher struct {
 	log        *slog.Logger
 	now        func() time.Time
 	wake       chan struct{}
+	calls      chan struct{}
 	inFlight   atomic.Int64
 	lateness   prometheus.Histogram
 	outcomes   *prometheus.CounterVec
@@ -118,7 +125,7 @@ func NewDispatcher(s DeliveryStore, sec Secrets, publishers []provider.Publisher
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Dispatcher{store: s, secrets: sec, publishers: map[string]provider.Publisher{}, opts: o, log: log, now: now,
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), calls: make(chan struct{}, o.Concurrency),
 		lateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "portavoce_publish_lateness_seconds",
 			Help:    "Time from a delivery's due time to the start of its network call.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600}}),
@@ -171,7 +178,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // claimOnce claims what fits in the free capacity and starts publishing
 // it; it reports whether it filled the batch (more may be due).
 func (d *Dispatcher) claimOnce(ctx context.Context, wg *sync.WaitGroup) bool {
-	free := d.opts.Concurrency - int(d.inFlight.Load())
+	free := d.opts.MaxHeld - int(d.inFlight.Load())
 	if free <= 0 {
 		return false
 	}
@@ -188,7 +195,11 @@ func (d *Dispatcher) claimOnce(ctx context.Context, wg *sync.WaitGroup) bool {
 	for _, c := range claims {
 		d.inFlight.Add(1)
 		wg.Go(func() {
-			defer d.inFlight.Add(-1)
+			defer func() {
+				if d.inFlight.Add(-1) == int64(d.opts.MaxHeld-1) {
+					d.Wake() // room again for more claims
+				}
+			}()
 			d.deliver(ctx, c)
 		})
 	}
@@ -221,6 +232,8 @@ type attempt struct {
 	account  provider.Account
 	delivery provider.Delivery
 	done     []p.PublishedPart
+	// detail notes how the attempt ended, for its record.
+	detail string
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, c store.Claim) {
@@ -255,13 +268,37 @@ func (d *Dispatcher) deliver(ctx context.Context, c store.Claim) {
 		d.failed(a, err)
 		return
 	}
+	// At most Concurrency network calls at once; the outcome is recorded
+	// after the slot is given back, so that the database never holds up
+	// the calls of other posts.
+	select {
+	case d.calls <- struct{}{}:
+	case <-callCtx.Done():
+		d.release(a, "no free slot for the network call in time")
+		return
+	}
+	err := d.publish(callCtx, a)
+	<-d.calls
+	switch {
+	case err == nil:
+		d.published(a, a.detail)
+	case errors.Is(err, store.ErrLeaseLost):
+		d.log.Warn("publish: lost the lease on a delivery while publishing it; another node checks it", "delivery", c.Delivery.ID)
+	default:
+		d.failed(a, err)
+	}
+}
+
+// publish does the network work of an attempt: the check first when an
+// earlier outcome is unknown, then the parts not yet accepted.
+func (d *Dispatcher) publish(callCtx context.Context, a *attempt) error {
+	c, pub := a.Claim, a.pub
 	d.lateness.Observe(d.now().Sub(c.Delivery.DueAt).Seconds())
 	if c.Check {
 		found, err := pub.Check(callCtx, a.account, a.delivery)
 		if err != nil {
-			d.failed(a, &provider.Error{Kind: provider.Unknown, Network: pub.Network(), Part: -1,
-				Reason: "could not check whether the earlier attempt was published", Err: err})
-			return
+			return &provider.Error{Kind: provider.Unknown, Network: pub.Network(), Part: -1,
+				Reason: "could not check whether the earlier attempt was published", Err: err}
 		}
 		a.done = a.done[:0:0]
 		for _, f := range found {
@@ -273,31 +310,21 @@ func (d *Dispatcher) deliver(ctx context.Context, c store.Claim) {
 		d.outcomes.WithLabelValues(pub.Network(), "checked").Inc()
 		a.Check = false // the check settled the uncertainty
 		if len(a.done) == len(a.delivery.Parts) {
-			d.published(a, "found on the network by the check after an unknown outcome")
-			return
+			a.detail = "found on the network by the check after an unknown outcome"
+			return nil
 		}
 		if err := d.store.SaveProgress(callCtx, c.Delivery.ID, d.opts.Node, a.done, d.now()); err != nil {
-			d.lostOrFailed(a, err)
-			return
+			return err
 		}
 		a.delivery.Done = toProvider(a.done)
 	}
-	err := pub.Publish(callCtx, a.account, a.delivery, func(part int, pp provider.Published) error {
+	return pub.Publish(callCtx, a.account, a.delivery, func(part int, pp provider.Published) error {
 		a.done = append(a.done, p.PublishedPart{RemoteID: pp.RemoteID, CID: pp.CID, URL: pp.URL})
 		if len(a.done) == len(a.delivery.Parts) {
 			return nil // recorded with the delivery's end, just below
 		}
 		return d.store.SaveProgress(context.WithoutCancel(callCtx), c.Delivery.ID, d.opts.Node, a.done, d.now())
 	})
-	if err == nil {
-		d.published(a, "")
-		return
-	}
-	if errors.Is(err, store.ErrLeaseLost) {
-		d.log.Warn("publish: lost the lease on a delivery while publishing it; another node checks it", "delivery", c.Delivery.ID)
-		return
-	}
-	d.failed(a, err)
 }
 
 // prepare loads the account's credentials and the media, and builds what
@@ -414,15 +441,6 @@ func (d *Dispatcher) failed(a *attempt, err error) {
 	d.log.Info("publish: attempt failed", "delivery", a.Delivery.ID, "account", a.Account.ID, "kind", kind,
 		"status", f.Status, "err", err)
 	d.finish(a, f, err)
-}
-
-// lostOrFailed handles an error from our own store mid-publish.
-func (d *Dispatcher) lostOrFailed(a *attempt, err error) {
-	if errors.Is(err, store.ErrLeaseLost) {
-		d.log.Warn("publish: lost the lease on a delivery; another node checks it", "delivery", a.Delivery.ID)
-		return
-	}
-	d.failed(a, err)
 }
 
 // backoff is the wait after the n-th temporary failure: doubling from

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/portavoce/portavoce"
@@ -26,6 +27,9 @@ func scanSocialAccount(row scanner) (portavoce.SocialAccount, error) {
 // stored account; deliveries that waited for the reconnection are put back
 // on schedule in the same transaction.
 func (db *DB) ConnectSocialAccount(ctx context.Context, a portavoce.SocialAccount) (portavoce.SocialAccount, error) {
+	// Handles are kept without their "@" (Mastodon writes "@user@domain"),
+	// which pages add.
+	a.Handle = strings.TrimPrefix(a.Handle, "@")
 	var out portavoce.SocialAccount
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO social_accounts (`+socialAccountColumns+`)

@@ -36,7 +36,8 @@ type Claim struct {
 // whose holder stopped renewing its lease), holds them for node until their
 // start plus lease, and records an attempt for each, all in one
 // transaction: an attempt is on record before the network is called. On
-// PostgreSQL concurrent nodes skip each other's rows.
+// PostgreSQL concurrent nodes skip each other's rows. The work is a handful
+// of statements per batch, whatever its size.
 func (db *DB) ClaimDeliveries(ctx context.Context, node string, now, horizon time.Time, lease time.Duration, limit int,
 	newID func() string) ([]Claim, error) {
 	lock := ""
@@ -45,7 +46,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, node string, now, horizon tim
 	}
 	var claims []Claim
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		claims = claims[:0]
+		claims = nil
 		type row struct {
 			id      string
 			stale   bool
@@ -54,7 +55,6 @@ func (db *DB) ClaimDeliveries(ctx context.Context, node string, now, horizon tim
 			attempt int
 		}
 		var picked []row
-		accounts := map[string]portavoce.SocialAccount{}
 		for _, q := range []struct {
 			sql   string
 			stale bool
@@ -83,52 +83,112 @@ func (db *DB) ClaimDeliveries(ctx context.Context, node string, now, horizon tim
 				return err
 			}
 		}
-		for _, r := range picked {
-			start := max(r.next, us(now))
-			unsure := r.unsure
+		if len(picked) == 0 {
+			return nil
+		}
+		ids := make([]string, len(picked))
+		var stale []string
+		for i, r := range picked {
+			ids[i] = r.id
 			if r.stale {
-				unsure = 1
-				if _, err := tx.ExecContext(ctx, `UPDATE publish_attempts SET finished_at = $1, outcome = 'unknown',
-					detail = 'the node publishing it stopped before the outcome was known' WHERE delivery_id = $2 AND finished_at = 0`,
-					us(now), r.id); err != nil {
-					return err
-				}
+				stale = append(stale, r.id)
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sending', lease_owner = $1, lease_until = $2,
-				attempts = attempts + 1, unsure = $3, first_attempt_at = CASE WHEN first_attempt_at = 0 THEN $4 ELSE first_attempt_at END,
-				updated_at = $5 WHERE id = $6`, node, start+lease.Microseconds(), unsure, start, us(now), r.id); err != nil {
+		}
+		if len(stale) > 0 {
+			in, args := inList(stale, 2)
+			if _, err := tx.ExecContext(ctx, `UPDATE publish_attempts SET finished_at = $1, outcome = 'unknown',
+				detail = 'the node publishing it stopped before the outcome was known' WHERE finished_at = 0 AND delivery_id IN (`+in+`)`,
+				append([]any{us(now)}, args...)...); err != nil {
 				return err
 			}
-			attemptID := newID()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO publish_attempts (id, delivery_id, number, node, started_at)
-				VALUES ($1, $2, $3, $4, $5)`, attemptID, r.id, r.attempt+1, node, start); err != nil {
-				return err
-			}
-			c := Claim{AttemptID: attemptID, Start: fromUS(start), Check: unsure != 0}
+		}
+		// The call starts at the due time, or now if that has passed.
+		start := `(CASE WHEN next_at > $1 THEN next_at ELSE $1 END)`
+		in, args := inList(ids, 5)
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sending', lease_owner = $2, lease_until = `+start+` + $3,
+			attempts = attempts + 1, unsure = CASE WHEN status = 'sending' THEN 1 ELSE unsure END,
+			first_attempt_at = CASE WHEN first_attempt_at = 0 THEN `+start+` ELSE first_attempt_at END, updated_at = $4
+			WHERE id IN (`+in+`)`, append([]any{us(now), node, lease.Microseconds(), us(now)}, args...)...); err != nil {
+			return err
+		}
+		values := make([]string, len(picked))
+		attemptArgs := make([]any, 0, 5*len(picked))
+		attemptIDs := map[string]string{}
+		for i, r := range picked {
+			id := newID()
+			attemptIDs[r.id] = id
+			values[i] = fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", 5*i+1, 5*i+2, 5*i+3, 5*i+4, 5*i+5)
+			attemptArgs = append(attemptArgs, id, r.id, r.attempt+1, node, max(r.next, us(now)))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO publish_attempts (id, delivery_id, number, node, started_at) VALUES `+
+			strings.Join(values, ", "), attemptArgs...); err != nil {
+			return err
+		}
+		in, args = inList(ids, 1)
+		rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("d.", deliveryColumns)+`, p.content
+			FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id IN (`+in+`) ORDER BY d.next_at`, args...)
+		if err != nil {
+			return err
+		}
+		accounts := map[string]portavoce.SocialAccount{}
+		for rows.Next() {
 			var content string
-			d, err := scanDelivery(extra{tx.QueryRowContext(ctx, `SELECT `+prefixed("d.", deliveryColumns)+`, p.content
-				FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE d.id = $1`, r.id), []any{&content}})
+			d, err := scanDelivery(extra{rows, []any{&content}})
 			if err != nil {
+				rows.Close()
 				return err
 			}
-			c.Delivery = d
+			c := Claim{Delivery: d, AttemptID: attemptIDs[d.ID], Start: fromUS(max(us(d.NextAt), us(now))), Check: d.Unsure}
 			if err := json.Unmarshal([]byte(content), &c.Content); err != nil {
+				rows.Close()
 				return fmt.Errorf("store: post %s: content: %w", d.PostID, err)
 			}
-			acc, ok := accounts[d.AccountID]
-			if !ok {
-				if acc, err = scanSocialAccount(tx.QueryRowContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts WHERE id = $1`,
-					d.AccountID)); err != nil {
-					return err
-				}
-				accounts[d.AccountID] = acc
-			}
-			c.Account = acc
+			accounts[d.AccountID] = portavoce.SocialAccount{}
 			claims = append(claims, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		accountIDs := make([]string, 0, len(accounts))
+		for id := range accounts {
+			accountIDs = append(accountIDs, id)
+		}
+		in, args = inList(accountIDs, 1)
+		arows, err := tx.QueryContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for arows.Next() {
+			a, err := scanSocialAccount(arows)
+			if err != nil {
+				arows.Close()
+				return err
+			}
+			accounts[a.ID] = a
+		}
+		arows.Close()
+		if err := arows.Err(); err != nil {
+			return err
+		}
+		for i := range claims {
+			claims[i].Account = accounts[claims[i].Delivery.AccountID]
 		}
 		return nil
 	})
 	return claims, err
+}
+
+// inList returns "$first, $first+1, ..." for the values, and the values as
+// arguments.
+func inList(values []string, first int) (string, []any) {
+	marks := make([]string, len(values))
+	args := make([]any, len(values))
+	for i, v := range values {
+		marks[i] = fmt.Sprintf("$%d", first+i)
+		args[i] = v
+	}
+	return strings.Join(marks, ", "), args
 }
 
 // extra scans a row into a scanner's own columns plus more.
