@@ -238,6 +238,22 @@ type attempt struct {
 
 func (d *Dispatcher) deliver(ctx context.Context, c store.Claim) {
 	a := &attempt{Claim: c, done: c.Delivery.Done}
+	// Network calls end on their own time-out, not with the server: a call
+	// cut in the middle would leave its outcome unknown.
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.CallTimeout+time.Until(c.Start))
+	defer cancel()
+	pub, ok := d.publishers[c.Account.Network]
+	if !ok {
+		d.finish(a, store.Finish{Status: p.DeliveryFailed, ErrorKind: string(provider.Rejected),
+			Error: "this version of Portavoce cannot publish to " + c.Account.Network, Outcome: "rejected"}, nil)
+		return
+	}
+	a.pub = pub
+	// Credentials and media are loaded while the post waits for its time.
+	if err := d.prepare(callCtx, a); err != nil {
+		d.failed(a, err)
+		return
+	}
 	// Wait for the due time: claims are taken a little ahead of it.
 	if wait := c.Start.Sub(d.now()); wait > 0 {
 		t := time.NewTimer(wait)
@@ -253,21 +269,6 @@ func (d *Dispatcher) deliver(ctx context.Context, c store.Claim) {
 		d.release(a, "the server stopped before the due time")
 		return
 	}
-	// Network calls end on their own time-out, not with the server: a call
-	// cut in the middle would leave its outcome unknown.
-	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.opts.CallTimeout)
-	defer cancel()
-	pub, ok := d.publishers[c.Account.Network]
-	if !ok {
-		d.finish(a, store.Finish{Status: p.DeliveryFailed, ErrorKind: string(provider.Rejected),
-			Error: "this version of Portavoce cannot publish to " + c.Account.Network, Outcome: "rejected"}, nil)
-		return
-	}
-	a.pub = pub
-	if err := d.prepare(callCtx, a); err != nil {
-		d.failed(a, err)
-		return
-	}
 	// At most Concurrency network calls at once; the outcome is recorded
 	// after the slot is given back, so that the database never holds up
 	// the calls of other posts.
@@ -277,6 +278,7 @@ func (d *Dispatcher) deliver(ctx context.Context, c store.Claim) {
 		d.release(a, "no free slot for the network call in time")
 		return
 	}
+	d.lateness.Observe(d.now().Sub(c.Delivery.DueAt).Seconds())
 	err := d.publish(callCtx, a)
 	<-d.calls
 	switch {
@@ -293,7 +295,6 @@ func (d *Dispatcher) deliver(ctx context.Context, c store.Claim) {
 // earlier outcome is unknown, then the parts not yet accepted.
 func (d *Dispatcher) publish(callCtx context.Context, a *attempt) error {
 	c, pub := a.Claim, a.pub
-	d.lateness.Observe(d.now().Sub(c.Delivery.DueAt).Seconds())
 	if c.Check {
 		found, err := pub.Check(callCtx, a.account, a.delivery)
 		if err != nil {

@@ -26,7 +26,13 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, rq *reques
 	return s.showAccounts(w, r, rq, http.StatusOK, pageData{Notice: notice(r)})
 }
 
+// accountsCSP lets the accounts page's forms lead to a Mastodon instance's
+// authorization page: browsers apply form-action to the redirect that
+// follows a form.
+const accountsCSP = "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self' https: http:; base-uri 'none'"
+
 func (s *Server) showAccounts(w http.ResponseWriter, r *http.Request, rq *request, code int, d pageData) error {
+	w.Header().Set("Content-Security-Policy", accountsCSP)
 	list, err := s.deps.Publishing.Accounts(r.Context(), rq.access)
 	if err != nil {
 		return err
@@ -382,6 +388,11 @@ func (s *Server) showPost(w http.ResponseWriter, r *http.Request, rq *request, c
 		d.Form = map[string]string{"date": at.Format("2006-01-02"), "time": at.Format("15:04")}
 	}
 	d.CanManage = rq.access.Can(p.PermPublishPosts)
+	for _, dl := range post.Deliveries {
+		if (dl.Status == p.DeliveryScheduled || dl.Status == p.DeliveryWaitingAccount) && dl.Attempts == 0 {
+			d.Movable = true
+		}
+	}
 	d.Compose.Timezone = loc.String()
 	d.Title, d.Section = "Post", sectionByKey("calendar")
 	d.Back = "/w/" + rq.access.Workspace.Slug + "/posts/" + post.ID

@@ -25,7 +25,8 @@ type pages struct {
 
 // pageNames lists the page templates; each defines "content" and is
 // rendered inside layout.html.
-var pageNames = []string{"setup", "login", "invite", "workspaces", "section", "settings", "audit", "account", "error"}
+var pageNames = []string{"setup", "login", "invite", "workspaces", "section", "settings", "audit", "account", "error",
+	"compose", "calendar", "accounts", "post"}
 
 func loadPages() (*pages, error) {
 	ps := &pages{byLang: map[i18n.Lang]map[string]*template.Template{}}
@@ -52,7 +53,15 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 	return template.FuncMap{
 		"t":       func(msg string, args ...any) string { return i18n.T(lang, msg, args...) },
 		"network": p.NetworkName,
-		"inc":     func(i int) int { return i + 1 },
+		// initial is the first letter of a name, for avatars without a
+		// picture.
+		"initial": func(s string) string {
+			for _, r := range s {
+				return strings.ToUpper(string(r))
+			}
+			return "?"
+		},
+		"inc": func(i int) int { return i + 1 },
 		"deliveryStatus": func(s string) string {
 			if label, ok := deliveryLabels[s]; ok {
 				return i18n.T(lang, label)
@@ -250,6 +259,8 @@ type pageData struct {
 	Post         postView
 	Deliveries   []deliveryView
 	Calendar     calendarView
+	// Movable is true when some of a post's deliveries have not started.
+	Movable bool
 }
 
 // render writes a page with the layout, in the request's language.
