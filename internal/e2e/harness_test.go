@@ -390,3 +390,46 @@ func (v *visitor) expectTrue(what string, ok bool) {
 		v.t.Errorf("%s: %s (page: %s)", v.who, what, v.where())
 	}
 }
+
+// eventually evaluates the JavaScript condition in the page until it is
+// true, for at most within, across page loads (an evaluation that fails
+// while a page loads is tried again). When time runs out it ends the test
+// with what show evaluates to, to say what the page held instead. It bounds
+// a wait; it measures nothing.
+func (v *visitor) eventually(what, condition, show string, within time.Duration) {
+	v.t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		ctx, cancel := context.WithTimeout(v.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+condition+")"))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			seen := ""
+			if show != "" {
+				ctx, cancel := context.WithTimeout(v.ctx, 5*time.Second)
+				s, serr := chromedp.Run(ctx, chromedp.Evaluate[string]("String("+show+")"))
+				cancel()
+				seen = s
+				if serr != nil {
+					seen = "(" + serr.Error() + ")"
+				}
+			}
+			v.t.Fatalf("%s: %s: still not so after %s (last error: %v; page: %s): %s", v.who, what, within, err, v.where(), seen)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// setValue sets the value of the form field with that id without typing,
+// and fires its input event as typing or pasting would (dates and times,
+// whose typing depends on the browser's locale; long texts).
+func (v *visitor) setValue(id, value string) {
+	v.t.Helper()
+	run(v, "set #"+id, chromedp.Evaluate[bool](`(() => { const e = document.getElementById(`+quote(id)+`);
+		if (!e) throw new Error("no #" + `+quote(id)+`);
+		e.value = `+quote(value)+`; e.dispatchEvent(new Event("input", {bubbles: true}));
+		e.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`))
+}
