@@ -25,6 +25,7 @@ type publishing struct {
 	connector  *publish.Connector
 	dispatcher *publish.Dispatcher
 	notifier   *publish.Notifier
+	checker    *publish.AccountChecker
 	db         *store.DB
 	log        *slog.Logger
 }
@@ -53,6 +54,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 		connector:  publish.NewConnector(db, vault, masto, sky, nil, log),
 		dispatcher: dispatcher,
 		notifier:   publish.NewNotifier(db, sender, c.BaseURL, 0, nil, log),
+		checker:    publish.NewAccountChecker(db, vault, publishers, c.AccountCheckEvery, log),
 		db:         db,
 		log:        log,
 	}, nil
@@ -71,5 +73,8 @@ func (p *publishing) start(ctx context.Context) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	wg.Go(func() { p.dispatcher.Run(ctx) })
 	wg.Go(func() { p.notifier.Run(ctx) })
+	if p.checker != nil {
+		wg.Go(func() { p.checker.Run(ctx) })
+	}
 	return &wg
 }

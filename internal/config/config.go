@@ -52,6 +52,8 @@ type Config struct {
 	// PublishLease is how long a node's claim on a post lasts unrenewed.
 	PublishConcurrency int
 	PublishLease       time.Duration
+	// AccountCheckEvery is how often every account's access is verified.
+	AccountCheckEvery time.Duration
 }
 
 // Setting describes one setting: its flag, variable, default and help. The
@@ -171,6 +173,8 @@ var Settings = []Setting{
 		}},
 	{"publish-lease", "PORTAVOCE_PUBLISH_LEASE", "30s", "how long (a `duration`) a server's claim on a post it is publishing lasts without renewal; if that server dies, another takes the post over after this and checks the network before any repeat",
 		dur("publish-lease", func(c *Config) *time.Duration { return &c.PublishLease })},
+	{"account-check-every", "PORTAVOCE_ACCOUNT_CHECK_EVERY", "30m", "how often (a `duration`) every connected account's access is verified, so that an expired one is shown before a post fails",
+		dur("account-check-every", func(c *Config) *time.Duration { return &c.AccountCheckEvery })},
 }
 
 func urlSetting(name string, dst func(*Config) *string) func(*Config, string) error {

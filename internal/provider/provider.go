@@ -208,3 +208,10 @@ func KindOf(err error) Kind {
 	}
 	return Temporary
 }
+
+// Verifier is the optional capability of checking that an account's access
+// still works, so that an expired token is shown on the accounts page
+// before a post fails. It returns the profile as it is now.
+type Verifier interface {
+	Verify(ctx context.Context, a Account) (Profile, error)
+}

@@ -25,6 +25,7 @@ type Store interface {
 	QueueStore
 	SocialAccounts(ctx context.Context, workspaceID string) ([]p.SocialAccount, error)
 	SocialAccount(ctx context.Context, workspaceID, id string) (p.SocialAccount, error)
+	SocialAccountsByID(ctx context.Context, workspaceID string, ids []string) ([]p.SocialAccount, error)
 	MediaInfo(ctx context.Context, workspaceID string, ids []string) (map[string]p.Media, error)
 	CreatePost(ctx context.Context, post p.Post) error
 	ScheduleDraft(ctx context.Context, post p.Post) error
@@ -129,7 +130,7 @@ func mediaIDs(c p.PostContent) []string {
 
 // accountsFor loads the workspace's accounts by id, refusing unknown ones.
 func (s *Service) accountsFor(ctx context.Context, workspaceID string, ids []string) ([]p.SocialAccount, error) {
-	all, err := s.store.SocialAccounts(ctx, workspaceID)
+	all, err := s.store.SocialAccountsByID(ctx, workspaceID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +367,14 @@ func (s *Service) Duplicate(ctx context.Context, a workspace.Actor, acc workspac
 
 // Accounts lists the workspace's connected accounts.
 func (s *Service) Accounts(ctx context.Context, acc workspace.Access) ([]p.SocialAccount, error) {
-	return s.store.SocialAccounts(ctx, acc.Workspace.ID)
+	list, err := s.store.SocialAccounts(ctx, acc.Workspace.ID)
+	// A rate limit that has passed is no longer news.
+	for i, a := range list {
+		if a.Status == p.AccountRateLimited && a.RateLimited.Before(s.now()) {
+			list[i].Status, list[i].Detail, list[i].RateLimited = p.AccountOK, "", time.Time{}
+		}
+	}
+	return list, err
 }
 
 // QueueSlots returns the workspace's weekly queue times.

@@ -169,3 +169,80 @@ func (db *DB) TakeOAuthState(ctx context.Context, stateHash string, now time.Tim
 	})
 	return s, err
 }
+
+// AllSocialAccounts lists every connected account of the instance, for the
+// periodic health check.
+func (db *DB) AllSocialAccounts(ctx context.Context) ([]portavoce.SocialAccount, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts ORDER BY updated_at`)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []portavoce.SocialAccount
+	for rows.Next() {
+		a, err := scanSocialAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, wrap(rows.Err())
+}
+
+// AccountWorks records that an account's access works, with its profile as
+// the network shows it now; deliveries that waited for it go back on
+// schedule.
+func (db *DB) AccountWorks(ctx context.Context, id, displayName, avatarURL, profileURL string, at time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE social_accounts SET status = 'ok', status_detail = '', rate_limited_until = 0,
+			display_name = CASE WHEN $1 = '' THEN display_name ELSE $1 END, avatar_url = CASE WHEN $2 = '' THEN avatar_url ELSE $2 END,
+			profile_url = CASE WHEN $3 = '' THEN profile_url ELSE $3 END, updated_at = $4 WHERE id = $5`,
+			displayName, avatarURL, profileURL, us(at), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'scheduled', next_at = $1, error_kind = '', error_message = '', updated_at = $1
+			WHERE account_id = $2 AND status = 'waiting_account'`, us(at), id)
+		return err
+	})
+}
+
+// AccountExpired marks an account whose access the network refused, holds
+// its scheduled deliveries until it is reconnected, and records the
+// notification (once per connection of the account).
+func (db *DB) AccountExpired(ctx context.Context, id, detail string, n portavoce.Notification, at time.Time) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE social_accounts SET status = 'expired', status_detail = $1 WHERE id = $2`,
+			clipLong(detail), id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'waiting_account', updated_at = $1
+			WHERE account_id = $2 AND status = 'scheduled'`, us(at), id); err != nil {
+			return err
+		}
+		return insertNotification(ctx, tx, n)
+	})
+}
+
+// SocialAccountsByID returns the workspace's accounts with these ids (those
+// that exist), in no particular order.
+func (db *DB) SocialAccountsByID(ctx context.Context, workspaceID string, ids []string) ([]portavoce.SocialAccount, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	in, args := inList(ids, 2)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts WHERE workspace_id = $1 AND id IN (`+in+`)`,
+		append([]any{workspaceID}, args...)...)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []portavoce.SocialAccount
+	for rows.Next() {
+		a, err := scanSocialAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, wrap(rows.Err())
+}

@@ -248,3 +248,23 @@ func hostOf(u string) string {
 	}
 	return "?"
 }
+
+var _ provider.Verifier = (*Client)(nil)
+
+// Verify checks the stored session with com.atproto.server.getSession,
+// refreshing (and saving) it when the access token has expired: a session
+// the PDS no longer accepts answers AuthExpired.
+func (c *Client) Verify(ctx context.Context, a provider.Account) (provider.Profile, error) {
+	s, err := c.connect(a)
+	if err != nil {
+		return provider.Profile{}, err
+	}
+	ans, err := s.do(ctx, call{base: s.pds, nsid: "com.atproto.server.getSession"}, -1)
+	if err != nil {
+		return provider.Profile{}, err
+	}
+	if !ans.ok() {
+		return provider.Profile{}, s.fail(ans, -1)
+	}
+	return c.profile(ctx, s), nil
+}

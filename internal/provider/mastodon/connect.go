@@ -385,3 +385,23 @@ func or[T int | int64](v, def T) T {
 	}
 	return def
 }
+
+var _ provider.Verifier = (*Client)(nil)
+
+// Verify reads the account the stored token acts for: a revoked or expired
+// token answers AuthExpired.
+func (c *Client) Verify(ctx context.Context, a provider.Account) (provider.Profile, error) {
+	token, err := tokenOf(a)
+	if err != nil {
+		return provider.Profile{}, err
+	}
+	acc, err := c.verifyCredentials(ctx, a.Server, token)
+	if err != nil {
+		return provider.Profile{}, err
+	}
+	if acc.ID != a.RemoteID && a.RemoteID != "" {
+		return provider.Profile{}, &provider.Error{Kind: provider.AuthExpired, Network: provider.Mastodon, Part: -1,
+			Reason: "the token now belongs to another account: connect the account again"}
+	}
+	return provider.Profile{RemoteID: acc.ID, Handle: a.Handle, DisplayName: acc.DisplayName, AvatarURL: acc.Avatar, URL: acc.URL}, nil
+}
