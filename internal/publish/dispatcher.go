@@ -22,7 +22,7 @@ import (
 type DeliveryStore interface {
 	ClaimDeliveries(ctx context.Context, node string, now, horizon time.Time, lease time.Duration, limit int, newID func() string) ([]store.Claim, error)
 	SaveProgress(ctx context.Context, deliveryID, node string, done []p.PublishedPart, at time.Time) error
-	FinishAttempt(ctx context.Context, f store.Finish) error
+	FinishAttempts(ctx context.Context, fs []store.Finish) []error
 	RenewLeases(ctx context.Context, node string, until time.Time) error
 	Media(ctx context.Context, workspaceID, id string) (p.Media, error)
 }
@@ -38,7 +38,8 @@ type DispatchOptions struct {
 	// Node names this process in leases and attempts.
 	Node string
 	// Horizon is how far ahead deliveries are claimed, so that the network
-	// is called on time rather than one poll late (default 2 s).
+	// is called on time rather than one poll late, even when thousands are
+	// due together (default 5 s).
 	Horizon time.Duration
 	// Lease is how long a claim holds without renewal: after a crash,
 	// another node takes the delivery over (and checks it) after this
@@ -74,7 +75,7 @@ func (o *DispatchOptions) defaults() {
 			*d = v
 		}
 	}
-	def(&o.Horizon, 2*time.Second)
+	def(&o.Horizon, 5*time.Second)
 	def(&o.Lease, 30*time.Second)
 	def(&o.Poll, 500*time.Millisecond)
 	def(&o.RetryBase, 30*time.Second)
@@ -110,6 +111,11 @@ type Dispatcher struct {
 	now        func() time.Time
 	wake       chan struct{}
 	calls      chan struct{}
+	finishes   chan finishRequest
+	// creds keeps opened credentials a few seconds, so that an account
+	// with many posts due together is read from the database once.
+	creds sync.Map // secret id → cachedCredentials
+	finishing  atomic.Bool
 	inFlight   atomic.Int64
 	lateness   prometheus.Histogram
 	outcomes   *prometheus.CounterVec
@@ -125,7 +131,7 @@ func NewDispatcher(s DeliveryStore, sec Secrets, publishers []provider.Publisher
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &Dispatcher{store: s, secrets: sec, publishers: map[string]provider.Publisher{}, opts: o, log: log, now: now,
-		wake: make(chan struct{}, 1), calls: make(chan struct{}, o.Concurrency),
+		wake: make(chan struct{}, 1), calls: make(chan struct{}, o.Concurrency), finishes: make(chan finishRequest),
 		lateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "portavoce_publish_lateness_seconds",
 			Help:    "Time from a delivery's due time to the start of its network call.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600}}),
@@ -154,6 +160,12 @@ func (d *Dispatcher) Wake() {
 // the calls in flight (each bounded by CallTimeout) to finish and be
 // recorded.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	// The finisher records outcomes until every delivery has ended.
+	stop := make(chan struct{})
+	var fin sync.WaitGroup
+	fin.Go(func() { d.runFinisher(stop) })
+	d.finishing.Store(true)
+	defer func() { d.finishing.Store(false); close(stop); fin.Wait() }()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { d.renewLeases(ctx) })
@@ -331,14 +343,15 @@ func (d *Dispatcher) publish(callCtx context.Context, a *attempt) error {
 // prepare loads the account's credentials and the media, and builds what
 // the provider publishes.
 func (d *Dispatcher) prepare(ctx context.Context, a *attempt) error {
-	creds, err := d.secrets.Get(ctx, a.Account.SecretID)
+	creds, err := d.credentials(ctx, a.Account.SecretID)
 	if err != nil {
 		return fmt.Errorf("publish: open the account's credentials: %w", err)
 	}
 	acc := a.Account
 	a.account = provider.Account{ID: acc.ID, Server: acc.Server, RemoteID: acc.RemoteID, Handle: acc.Handle, Credentials: creds,
 		SaveCredentials: func(ctx context.Context, fresh []byte) error {
-			return d.secrets.Replace(ctx, acc.SecretID, acc.WorkspaceID, "social_account", fresh)
+			d.creds.Delete(acc.SecretID)
+			return d.secrets.Replace(ctx, acc.SecretID, acc.WorkspaceID, secretPurpose, fresh)
 		}}
 	parts := a.Content.PartsFor(acc.ID)
 	a.delivery = provider.Delivery{ID: a.Delivery.ID, Keys: a.Delivery.Keys, Done: toProvider(a.done),
@@ -473,7 +486,7 @@ func (d *Dispatcher) finish(a *attempt, f store.Finish, cause error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d.opts.Lease)
 	defer cancel()
 	for wait := 50 * time.Millisecond; ; wait = min(wait*2, 2*time.Second) {
-		err := d.store.FinishAttempt(ctx, f)
+		err := d.record(ctx, f)
 		if err == nil {
 			return
 		}
@@ -493,3 +506,87 @@ func (d *Dispatcher) finish(a *attempt, f store.Finish, cause error) {
 
 // NetworkTimeout bounds one HTTP call to a network.
 const NetworkTimeout = 60 * time.Second
+
+// finishRequest is an outcome waiting to be written with others.
+type finishRequest struct {
+	f    store.Finish
+	done chan error
+}
+
+// record writes an outcome: through the finisher while Run runs, so that
+// many outcomes share one transaction (one commit on SQLite's single
+// writer), directly otherwise.
+func (d *Dispatcher) record(ctx context.Context, f store.Finish) error {
+	if !d.finishing.Load() {
+		return d.store.FinishAttempts(ctx, []store.Finish{f})[0]
+	}
+	req := finishRequest{f: f, done: make(chan error, 1)}
+	select {
+	case d.finishes <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// runFinisher writes outcomes in batches: whatever is waiting when the
+// previous batch is written goes in the next, up to 256.
+func (d *Dispatcher) runFinisher(stop <-chan struct{}) {
+	for {
+		var first finishRequest
+		select {
+		case first = <-d.finishes:
+		case <-stop:
+			return
+		}
+		batch := []finishRequest{first}
+	fill:
+		for len(batch) < 256 {
+			select {
+			case r := <-d.finishes:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		fs := make([]store.Finish, len(batch))
+		for i, r := range batch {
+			fs[i] = r.f
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		errs := d.store.FinishAttempts(ctx, fs)
+		cancel()
+		for i, r := range batch {
+			r.done <- errs[i]
+		}
+	}
+}
+
+// cachedCredentials are an account's opened credentials and when they were
+// read.
+type cachedCredentials struct {
+	plain []byte
+	at    time.Time
+}
+
+// credentials opens an account's sealed credentials, from the cache when
+// they were read in the last few seconds. Renewed credentials replace the
+// cached ones (see prepare's SaveCredentials).
+func (d *Dispatcher) credentials(ctx context.Context, secretID string) ([]byte, error) {
+	if v, ok := d.creds.Load(secretID); ok {
+		if c := v.(cachedCredentials); d.now().Sub(c.at) < 5*time.Second {
+			return c.plain, nil
+		}
+	}
+	plain, err := d.secrets.Get(ctx, secretID)
+	if err != nil {
+		return nil, err
+	}
+	d.creds.Store(secretID, cachedCredentials{plain: plain, at: d.now()})
+	return plain, nil
+}

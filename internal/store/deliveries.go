@@ -257,57 +257,87 @@ type Finish struct {
 // FinishAttempt records how an attempt ended, if node still holds the
 // delivery (else ErrLeaseLost, and nothing changes).
 func (db *DB) FinishAttempt(ctx context.Context, f Finish) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		q := `UPDATE deliveries SET status = $1, next_at = $2, failures = $3, unsure = $4, error_kind = $5, error_message = $6,
-			published_at = $7, remote_url = $8, lease_owner = '', lease_until = 0, updated_at = $9`
-		unsure := 0
-		if f.Unsure {
-			unsure = 1
-		}
-		args := []any{f.Status, us(f.NextAt), f.Failures, unsure, f.ErrorKind, clipLong(f.Error), us(f.PublishedAt), f.RemoteURL, us(f.At)}
-		if f.Done != nil {
-			args = append(args, mustJSON(f.Done))
-			q += `, done = $10`
-		}
-		args = append(args, f.DeliveryID, f.Node)
-		q += fmt.Sprintf(` WHERE id = $%d AND lease_owner = $%d AND status = 'sending'`, len(args)-1, len(args))
-		res, err := tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrLeaseLost
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE publish_attempts SET finished_at = $1, outcome = $2, detail = $3 WHERE id = $4`,
-			us(f.At), f.Outcome, clipLong(f.Detail), f.AttemptID); err != nil {
-			return err
-		}
-		if f.Notify != nil {
-			if err := insertNotification(ctx, tx, *f.Notify); err != nil {
+	return db.FinishAttempts(ctx, []Finish{f})[0]
+}
+
+// FinishAttempts records several attempts' ends in one transaction (one
+// commit for many posts when many are due together). Each gets its own
+// answer: ErrLeaseLost for a delivery the node no longer holds, which
+// changes nothing; a failure of the transaction is everyone's.
+func (db *DB) FinishAttempts(ctx context.Context, fs []Finish) []error {
+	errs := make([]error, len(fs))
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for i, f := range fs {
+			lost, err := finishIn(ctx, tx, f)
+			if err != nil {
 				return err
 			}
+			if lost {
+				errs[i] = ErrLeaseLost
+			}
 		}
-		if f.AccountStatus == "" {
-			return nil
-		}
-		var accountID string
-		if err := tx.QueryRowContext(ctx, `SELECT account_id FROM deliveries WHERE id = $1`, f.DeliveryID).Scan(&accountID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE social_accounts SET status = $1, status_detail = $2, rate_limited_until = $3, updated_at = $4
-			WHERE id = $5`, f.AccountStatus, clipLong(f.AccountDetail), us(f.AccountUntil), us(f.At), accountID); err != nil {
-			return err
-		}
-		switch f.AccountStatus {
-		case portavoce.AccountExpired:
-			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'waiting_account', updated_at = $1
-				WHERE account_id = $2 AND status = 'scheduled'`, us(f.At), accountID)
-		case portavoce.AccountRateLimited:
-			_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_at = $1, updated_at = $2
-				WHERE account_id = $3 AND status = 'scheduled' AND next_at < $1`, us(f.AccountUntil), us(f.At), accountID)
-		}
-		return err
+		return nil
 	})
+	if err != nil {
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	return errs
+}
+
+// finishIn applies one Finish inside tx; lost is true when node no longer
+// holds the delivery.
+func finishIn(ctx context.Context, tx *sql.Tx, f Finish) (lost bool, err error) {
+	q := `UPDATE deliveries SET status = $1, next_at = $2, failures = $3, unsure = $4, error_kind = $5, error_message = $6,
+		published_at = $7, remote_url = $8, lease_owner = '', lease_until = 0, updated_at = $9`
+	unsure := 0
+	if f.Unsure {
+		unsure = 1
+	}
+	args := []any{f.Status, us(f.NextAt), f.Failures, unsure, f.ErrorKind, clipLong(f.Error), us(f.PublishedAt), f.RemoteURL, us(f.At)}
+	if f.Done != nil {
+		args = append(args, mustJSON(f.Done))
+		q += `, done = $10`
+	}
+	args = append(args, f.DeliveryID, f.Node)
+	q += fmt.Sprintf(` WHERE id = $%d AND lease_owner = $%d AND status = 'sending'`, len(args)-1, len(args))
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return true, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE publish_attempts SET finished_at = $1, outcome = $2, detail = $3 WHERE id = $4`,
+		us(f.At), f.Outcome, clipLong(f.Detail), f.AttemptID); err != nil {
+		return false, err
+	}
+	if f.Notify != nil {
+		if err := insertNotification(ctx, tx, *f.Notify); err != nil {
+			return false, err
+		}
+	}
+	if f.AccountStatus == "" {
+		return false, nil
+	}
+	var accountID string
+	if err := tx.QueryRowContext(ctx, `SELECT account_id FROM deliveries WHERE id = $1`, f.DeliveryID).Scan(&accountID); err != nil {
+		return false, err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE social_accounts SET status = $1, status_detail = $2, rate_limited_until = $3, updated_at = $4
+		WHERE id = $5`, f.AccountStatus, clipLong(f.AccountDetail), us(f.AccountUntil), us(f.At), accountID); err != nil {
+		return false, err
+	}
+	switch f.AccountStatus {
+	case portavoce.AccountExpired:
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'waiting_account', updated_at = $1
+			WHERE account_id = $2 AND status = 'scheduled'`, us(f.At), accountID)
+	case portavoce.AccountRateLimited:
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET next_at = $1, updated_at = $2
+			WHERE account_id = $3 AND status = 'scheduled' AND next_at < $1`, us(f.AccountUntil), us(f.At), accountID)
+	}
+	return false, err
 }
 
 // clipLong bounds a network's message kept in the database.
