@@ -4,10 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/portavoce/portavoce/internal/config"
+	"github.com/portavoce/portavoce/internal/linkpreview"
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/netguard"
 	"github.com/portavoce/portavoce/internal/provider"
@@ -23,6 +25,7 @@ import (
 type publishing struct {
 	service    *publish.Service
 	connector  *publish.Connector
+	previews   *linkpreview.Cache
 	dispatcher *publish.Dispatcher
 	notifier   *publish.Notifier
 	checker    *publish.AccountChecker
@@ -52,6 +55,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 	return &publishing{
 		service:    publish.New(db, publishers, dispatcher.Wake, nil, log),
 		connector:  publish.NewConnector(db, vault, masto, sky, nil, log),
+		previews:   linkpreview.NewCache(guarded, 10*time.Minute, 1000),
 		dispatcher: dispatcher,
 		notifier:   publish.NewNotifier(db, sender, c.BaseURL, 0, nil, log),
 		checker:    publish.NewAccountChecker(db, vault, publishers, c.AccountCheckEvery, log),

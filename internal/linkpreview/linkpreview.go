@@ -58,12 +58,12 @@ var (
 type Card struct {
 	// URL is the page as it was linked (not its og:url, which the page
 	// chooses and could point anywhere).
-	URL         string
-	Title       string
-	Description string
+	URL         string `json:"url"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
 	// ImageURL is absolute (resolved against the page), empty when the page
 	// names no image.
-	ImageURL string
+	ImageURL string `json:"image_url,omitempty"`
 }
 
 // Fetch reads pageURL and returns its card: og:title, og:description and

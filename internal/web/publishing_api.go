@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -20,8 +21,10 @@ import (
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/linkpreview"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/store"
+	"github.com/portavoce/portavoce/internal/textcount"
 )
 
 // MaxUpload bounds one uploaded file (Mastodon's largest video limit).
@@ -233,6 +236,9 @@ func (s *Server) mediaFile(w http.ResponseWriter, r *http.Request, rq *request) 
 type reportJSON struct {
 	OK       bool                `json:"ok"`
 	Accounts []accountReportJSON `json:"accounts"`
+	// LinkCard is the card of the first link of the first part, as
+	// Mastodon shows it (and Bluesky when a card is asked for).
+	LinkCard *linkpreview.Card `json:"link_card,omitempty"`
 }
 
 type accountReportJSON struct {
@@ -265,7 +271,18 @@ func (s *Server) apiCheckPost(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, reportFor(rq.lang, rep))
+	out := reportFor(rq.lang, rep)
+	if s.deps.Previews != nil && len(in.Content.Parts) > 0 {
+		if urls := textcount.URLs(in.Content.Parts[0].Text); len(urls) > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+			card, err := s.deps.Previews.Card(ctx, urls[0])
+			cancel()
+			if err == nil && card.Title != "" {
+				out.LinkCard = &card
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/linkpreview"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
@@ -35,6 +36,11 @@ type MediaStore interface {
 	Attempts(ctx context.Context, deliveryID string) ([]p.PublishAttempt, error)
 }
 
+// LinkPreviews gives the card of a linked page.
+type LinkPreviews interface {
+	Card(ctx context.Context, pageURL string) (linkpreview.Card, error)
+}
+
 // Deps are what the server needs.
 type Deps struct {
 	Accounts   *account.Service
@@ -44,8 +50,10 @@ type Deps struct {
 	Publishing *publish.Service
 	Connector  *publish.Connector
 	Media      MediaStore
-	DB         Pinger
-	Logger     *slog.Logger
+	// Previews fetches link cards for the composer (nil: none shown).
+	Previews LinkPreviews
+	DB       Pinger
+	Logger   *slog.Logger
 	// Registry receives the HTTP metrics and is served at /metrics.
 	Registry *prometheus.Registry
 	// BaseURL is the public URL, for links; empty means the request's host.

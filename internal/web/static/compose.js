@@ -112,6 +112,44 @@
     });
   }
 
+  // The card of the first link, as the networks will show it.
+  var card = document.createElement("figure");
+  card.className = "link-card";
+  card.id = "link-card";
+  card.hidden = true;
+  report.parentNode.insertBefore(card, report.nextSibling);
+
+  function showCard(c) {
+    var key = JSON.stringify(c || null);
+    if (card.getAttribute("data-key") === key) { return; }
+    card.setAttribute("data-key", key);
+    card.textContent = "";
+    card.hidden = !c;
+    if (!c) { return; }
+    var caption = document.createElement("figcaption");
+    caption.textContent = form.getAttribute("data-card-label") || "";
+    card.appendChild(caption);
+    if (c.image_url && c.image_url.indexOf("https://") === 0) {
+      var img = document.createElement("img");
+      img.src = c.image_url;
+      img.alt = "";
+      img.referrerPolicy = "no-referrer";
+      card.appendChild(img);
+    }
+    var title = document.createElement("strong");
+    title.className = "card-title";
+    title.textContent = c.title;
+    card.appendChild(title);
+    if (c.description) {
+      var p = document.createElement("p");
+      p.textContent = c.description;
+      card.appendChild(p);
+    }
+    var host = document.createElement("small");
+    try { host.textContent = new URL(c.url).host; } catch (e) { host.textContent = c.url; }
+    card.appendChild(host);
+  }
+
   // accountName is how a counter names an account: the network, as the
   // page writes it, and the handle when two chosen accounts share it.
   function accountNames(reports) {
@@ -176,6 +214,7 @@
       });
       showCounters(accounts);
       showReport(problems, warnings);
+      showCard(rep.link_card);
     }, function (err) {
       if (mine !== sequence || (err && err.name === "AbortError")) { return; }
       showReport([err.message], []);
