@@ -11,6 +11,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -173,6 +174,7 @@ func run(posts, accounts int, latency time.Duration, database string, nodes int,
 		env = append(env, "PORTAVOCE_DATABASE="+database)
 	}
 	var procs []*exec.Cmd
+	var urls []string
 	defer func() {
 		for _, c := range procs {
 			c.Process.Kill()
@@ -195,9 +197,11 @@ func run(posts, accounts int, latency time.Duration, database string, nodes int,
 			return err
 		}
 		procs = append(procs, cmd)
-		if err := waitRunning(out); err != nil {
+		u, err := waitRunning(out)
+		if err != nil {
 			return err
 		}
+		urls = append(urls, u)
 	}
 	due := time.Now().Add(lead).Truncate(time.Second)
 	db, err = store.Open(ctx, opts)
@@ -280,6 +284,61 @@ func run(posts, accounts int, latency time.Duration, database string, nodes int,
 	fmt.Printf("  lateness (network receipt − scheduled time): p50 %s, p99 %s, max %s\n", pct(0.50).Round(time.Millisecond),
 		pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
 	fmt.Printf("  last delivery recorded %s after the due time\n", finished.Sub(due).Round(100*time.Millisecond))
+	// The servers' own view: when each network call started.
+	buckets := map[float64]float64{}
+	var count float64
+	for _, u := range urls {
+		res, err := http.Get(u + "/metrics")
+		if err != nil {
+			return err
+		}
+		sc := bufio.NewScanner(res.Body)
+		for sc.Scan() {
+			var le, n float64
+			line := sc.Text()
+			if _, err := fmt.Sscanf(line, "portavoce_publish_lateness_seconds_bucket{le=%q} %g", new(string), &n); err == nil {
+				q := strings.TrimSuffix(strings.TrimPrefix(line, `portavoce_publish_lateness_seconds_bucket{le="`), line[strings.Index(line, `"}`):])
+				if q == "+Inf" {
+					count += n
+					continue
+				}
+				fmt.Sscanf(q, "%g", &le)
+				buckets[le] += n
+			}
+		}
+		res.Body.Close()
+	}
+	var bounds []float64
+	for le := range buckets {
+		bounds = append(bounds, le)
+	}
+	slices.Sort(bounds)
+	quantile := func(q float64) string {
+		for _, le := range bounds {
+			if buckets[le] >= q*count {
+				return fmt.Sprintf("≤ %gs", le)
+			}
+		}
+		return "more"
+	}
+	fmt.Printf("  call start − scheduled time, from the servers' metrics: p50 %s, p99 %s (of %d calls)\n", quantile(0.5), quantile(0.99), int(count))
+	cpu := func(pid int) time.Duration {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0
+		}
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
+		var ut, st float64
+		fmt.Sscanf(f[11], "%g", &ut)
+		fmt.Sscanf(f[12], "%g", &st)
+		return time.Duration((ut + st) * float64(time.Second) / 100)
+	}
+	var serverCPU time.Duration
+	for _, c := range procs {
+		serverCPU += cpu(c.Process.Pid)
+	}
+	fmt.Printf("  CPU used: Portavoce %s in all (scheduling excluded: it ran in this tool), the test networks and this tool %s\n",
+		serverCPU.Round(10*time.Millisecond), cpu(os.Getpid()).Round(10*time.Millisecond))
 	return nil
 }
 
@@ -287,21 +346,21 @@ var running = regexp.MustCompile(`^Portavoce is running at `)
 
 // waitRunning reads a server's standard output until it says it runs, and
 // drains the rest in the background.
-func waitRunning(out interface{ Read([]byte) (int, error) }) error {
+func waitRunning(out interface{ Read([]byte) (int, error) }) (string, error) {
 	sc := bufio.NewScanner(out)
 	var once sync.Once
-	ok := make(chan struct{})
+	ok := make(chan string, 1)
 	go func() {
 		for sc.Scan() {
 			if running.MatchString(sc.Text()) {
-				once.Do(func() { close(ok) })
+				once.Do(func() { ok <- strings.TrimPrefix(sc.Text(), "Portavoce is running at ") })
 			}
 		}
 	}()
 	select {
-	case <-ok:
-		return nil
+	case u := <-ok:
+		return u, nil
 	case <-time.After(60 * time.Second):
-		return fmt.Errorf("serve did not start within a minute")
+		return "", fmt.Errorf("serve did not start within a minute")
 	}
 }
