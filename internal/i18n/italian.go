@@ -432,4 +432,5 @@ var italian = map[string]string{
 	"send the file as multipart/form-data in a field named file":                                                              "invia il file come multipart/form-data in un campo chiamato file",
 	"send exactly one file in a field named file":                                                                             "invia un solo file in un campo chiamato file",
 	"the form could not be read (%s): reload the page and try again":                                                          "non è stato possibile leggere il modulo (%s): ricarica la pagina e riprova",
+	"Link card, as Mastodon shows it (and Bluesky when the preview is ticked)":                                                "Anteprima del link, come la mostra Mastodon (e Bluesky se l'anteprima è spuntata)",
 }

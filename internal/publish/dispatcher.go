@@ -114,11 +114,11 @@ type Dispatcher struct {
 	finishes   chan finishRequest
 	// creds keeps opened credentials a few seconds, so that an account
 	// with many posts due together is read from the database once.
-	creds sync.Map // secret id → cachedCredentials
-	finishing  atomic.Bool
-	inFlight   atomic.Int64
-	lateness   prometheus.Histogram
-	outcomes   *prometheus.CounterVec
+	creds     sync.Map // secret id → cachedCredentials
+	finishing atomic.Bool
+	inFlight  atomic.Int64
+	lateness  prometheus.Histogram
+	outcomes  *prometheus.CounterVec
 }
 
 // NewDispatcher returns a dispatcher; Run starts it.
@@ -134,7 +134,7 @@ func NewDispatcher(s DeliveryStore, sec Secrets, publishers []provider.Publisher
 		wake: make(chan struct{}, 1), calls: make(chan struct{}, o.Concurrency), finishes: make(chan finishRequest),
 		lateness: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "portavoce_publish_lateness_seconds",
 			Help:    "Time from a delivery's due time to the start of its network call.",
-			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600}}),
+			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30, 60, 300, 3600}}),
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "portavoce_publish_attempts_total",
 			Help: "Publish attempts by network and outcome."}, []string{"network", "outcome"}),
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,12 +58,18 @@ func messagesInUse(t *testing.T) []string {
 	for _, v := range errorTitles {
 		set[v] = true
 	}
+	for _, v := range deliveryLabels {
+		set[v] = true
+	}
+	for _, v := range append(slices.Clone(monthNames), weekdayNames...) {
+		set[v] = true
+	}
 	for _, v := range []any{"", false, 0, []string{}, struct{}{}} {
 		set[jsonKind(reflect.TypeOf(v))] = true
 	}
 
 	// Go source: error formats and page titles.
-	goMsg := regexp.MustCompile(`(?:Errorf\((?:"[^"]*"|[^,"]+),|FieldError\("[^"]*",|Title: )\s*("(?:[^"\\]|\\.)*")`)
+	goMsg := regexp.MustCompile(`(?:Errorf\((?:"[^"]*"|[^,"]+),|FieldError\("[^"]*",|Title: |i18n\.T\([^,"()]+,|\b(?:problem|warn)\()\s*("(?:[^"\\]|\\.)*")`)
 	root := filepath.Join("..", "..")
 	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {

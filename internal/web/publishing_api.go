@@ -13,6 +13,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,6 +206,7 @@ func (s *Server) apiUploadMedia(w http.ResponseWriter, r *http.Request, rq *requ
 		}
 		return p.FieldError("file", "send the file as multipart/form-data in a field named file")
 	}
+	defer r.MultipartForm.RemoveAll()
 	files := r.MultipartForm.File["file"]
 	if len(files) != 1 {
 		return p.FieldError("file", "send exactly one file in a field named file")
@@ -251,6 +253,9 @@ func reportFor(lang i18n.Lang, r publish.Report) reportJSON {
 	out := reportJSON{OK: r.OK(), Accounts: []accountReportJSON{}}
 	for _, a := range r.Accounts {
 		aj := accountReportJSON{AccountReport: a, Problems: []string{}, Warnings: []string{}}
+		if aj.Parts == nil {
+			aj.Parts = []publish.PartReport{}
+		}
 		for _, e := range a.Problems {
 			aj.Problems = append(aj.Problems, translate(lang, e))
 		}
@@ -329,6 +334,18 @@ func (s *Server) postJSON(rq *request, post p.Post) postView {
 	if v.Deliveries == nil {
 		v.Deliveries = []p.Delivery{}
 	}
+	if v.Content.Accounts == nil {
+		v.Content.Accounts = []string{}
+	}
+	v.Deliveries = slices.Clone(v.Deliveries)
+	for i := range v.Deliveries {
+		if v.Deliveries[i].Done == nil {
+			v.Deliveries[i].Done = []p.PublishedPart{}
+		}
+	}
+	// Times as the database keeps them: UTC, to the microsecond.
+	v.ScheduledAt, v.CreatedAt, v.UpdatedAt = v.ScheduledAt.UTC().Truncate(time.Microsecond),
+		v.CreatedAt.UTC().Truncate(time.Microsecond), v.UpdatedAt.UTC().Truncate(time.Microsecond)
 	if !post.ScheduledAt.IsZero() {
 		v.Local = post.ScheduledAt.In(publish.Zone(rq.access.Workspace.Timezone)).Format("2006-01-02 15:04 MST")
 	}

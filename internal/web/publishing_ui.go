@@ -318,6 +318,7 @@ func (s *Server) composeSubmit(w http.ResponseWriter, r *http.Request, rq *reque
 	if err := r.ParseMultipartForm(16 << 20); err != nil {
 		return p.Errorf(p.ECodeInvalid, "the form could not be read (%s): reload the page and try again", err.Error())
 	}
+	defer r.MultipartForm.RemoveAll()
 	st, d, wh, err := s.readCompose(r, rq)
 	if err == nil {
 		var post p.Post
