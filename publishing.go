@@ -213,9 +213,8 @@ type Notification struct {
 
 // Notification kinds.
 const (
-	NotifyFailed      = "failed"
-	NotifyLate        = "late"
-	NotifyReconnect   = "reconnect"
-	NotifyNeedsCheck  = "needs_check"
-	NotifyRateLimited = "rate_limited"
+	NotifyFailed     = "failed"
+	NotifyLate       = "late"
+	NotifyReconnect  = "reconnect"
+	NotifyNeedsCheck = "needs_check"
 )

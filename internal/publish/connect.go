@@ -27,12 +27,13 @@ import (
 type ConnectStore interface {
 	ConnectSocialAccount(ctx context.Context, a p.SocialAccount) (p.SocialAccount, error)
 	SocialAccount(ctx context.Context, workspaceID, id string) (p.SocialAccount, error)
-	DisconnectSocialAccount(ctx context.Context, workspaceID, id string) error
+	DisconnectSocialAccount(ctx context.Context, workspaceID, id string, at time.Time) error
 	MastodonApp(ctx context.Context, instance, redirectURI string) (clientID, secretID string, err error)
 	SaveMastodonApp(ctx context.Context, instance, redirectURI, clientID, secretID string, at time.Time) error
 	SaveOAuthState(ctx context.Context, s store.OAuthState) error
 	TakeOAuthState(ctx context.Context, stateHash string, now time.Time) (store.OAuthState, error)
 	WorkspaceByID(ctx context.Context, id string) (p.Workspace, error)
+	MemberRole(ctx context.Context, workspaceID, userID string) (p.Role, error)
 	AddAudit(ctx context.Context, e p.AuditEntry) error
 }
 
@@ -73,7 +74,10 @@ const secretPurpose = "social_account"
 func (c *Connector) BeginMastodon(ctx context.Context, a workspace.Actor, acc workspace.Access, input, redirectURI string) (string, error) {
 	instance, err := mastodon.NormalizeInstance(input)
 	if err != nil {
-		return "", p.FieldError("instance", "%s", err.Error())
+		if strings.TrimSpace(input) == "" {
+			return "", p.FieldError("instance", "type the address of your Mastodon server, such as mastodon.social")
+		}
+		return "", p.FieldError("instance", "%q is not the name of a Mastodon server: type only the server's name, such as mastodon.social", input)
 	}
 	app, err := c.mastodonApp(ctx, instance, redirectURI)
 	if err != nil {
@@ -148,6 +152,11 @@ func (c *Connector) FinishMastodon(ctx context.Context, a workspace.Actor, state
 	if err != nil {
 		return p.Workspace{}, p.SocialAccount{}, err
 	}
+	// The person must still be allowed to connect accounts there: a role
+	// may have changed during the authorization.
+	if role, err := c.store.MemberRole(ctx, ws.ID, a.User.ID); err != nil || !role.Can(p.PermManageAccounts) {
+		return p.Workspace{}, p.SocialAccount{}, p.Errorf(p.ECodeForbidden, "your role in this workspace does not allow connecting accounts")
+	}
 	if denied != "" {
 		return ws, p.SocialAccount{}, p.Errorf(p.ECodeInvalid, "the instance did not authorize Portavoce (%s): nothing was connected", denied)
 	}
@@ -182,7 +191,18 @@ func (c *Connector) ConnectBluesky(ctx context.Context, a workspace.Actor, acc w
 		return p.SocialAccount{}, p.FieldError("app_password", "write an app password: create one in Bluesky under Settings → Privacy and security → App passwords")
 	}
 	profile, pds, creds, err := c.bluesky.Login(ctx, identifier, appPassword)
-	if err != nil {
+	switch {
+	case errors.Is(err, bluesky.ErrNotIdentifier):
+		return p.SocialAccount{}, p.FieldError("identifier", "%q is neither a Bluesky handle (such as name.bsky.social) nor a DID", identifier)
+	case errors.Is(err, bluesky.ErrUnknownHandle), errors.Is(err, bluesky.ErrUnknownDID), errors.Is(err, bluesky.ErrNoPDS):
+		return p.SocialAccount{}, p.FieldError("identifier", "no Bluesky account was found for %q: check the handle", identifier)
+	case errors.Is(err, bluesky.ErrWrongPassword):
+		return p.SocialAccount{}, p.FieldError("app_password", "Bluesky refused this handle and app password: check both, or create a new app password")
+	case errors.Is(err, bluesky.ErrAuthFactor):
+		return p.SocialAccount{}, p.FieldError("app_password", "this is the account's own password, which asks for a code by email: use an app password instead")
+	case errors.Is(err, bluesky.ErrTakenDown):
+		return p.SocialAccount{}, p.FieldError("identifier", "Bluesky says this account is suspended or taken down")
+	case err != nil:
 		return p.SocialAccount{}, connectError(provider.Bluesky, identifier, err)
 	}
 	limits := bluesky.Limits()
@@ -215,7 +235,7 @@ func (c *Connector) Disconnect(ctx context.Context, a workspace.Actor, acc works
 	if err != nil {
 		return err
 	}
-	if err := c.store.DisconnectSocialAccount(ctx, acc.Workspace.ID, id); err != nil {
+	if err := c.store.DisconnectSocialAccount(ctx, acc.Workspace.ID, id, c.now()); err != nil {
 		return err
 	}
 	c.audit(ctx, a, acc.Workspace.ID, p.AuditAccountRemoved, id, account.Label())
@@ -231,12 +251,16 @@ func connectError(network, where string, err error) error {
 	}
 	var pe *provider.Error
 	if errors.As(err, &pe) {
-		switch pe.Kind {
-		case provider.AuthExpired:
-			return p.Errorf(p.ECodeInvalid, "%s refused the sign-in: %s", name, orDefault(pe.Reason, "check the handle and the app password"))
-		case provider.Rejected:
-			return p.Errorf(p.ECodeInvalid, "%s refused: %s", name, orDefault(pe.Reason, "check what you typed"))
-		case provider.RateLimited:
+		switch {
+		case pe.Kind == provider.AuthExpired && pe.Reason == "":
+			return p.Errorf(p.ECodeInvalid, "%s refused the sign-in: check what you typed and try again", name)
+		case pe.Kind == provider.AuthExpired:
+			return p.Errorf(p.ECodeInvalid, "%s refused the sign-in: %s", name, pe.Reason)
+		case pe.Kind == provider.Rejected && pe.Reason == "":
+			return p.Errorf(p.ECodeInvalid, "%s refused the request: check what you typed and try again", name)
+		case pe.Kind == provider.Rejected:
+			return p.Errorf(p.ECodeInvalid, "%s refused: %s", name, pe.Reason)
+		case pe.Kind == provider.RateLimited:
 			return p.Errorf(p.ECodeInvalid, "%s asks to wait before trying again (rate limit): try again in a few minutes", name)
 		}
 		return p.Errorf(p.ECodeInvalid, "%s at %s is not answering: try again in a moment", name, where)
@@ -245,7 +269,7 @@ func connectError(network, where string, err error) error {
 	if errors.As(err, &perr) {
 		return err
 	}
-	return p.Errorf(p.ECodeInvalid, "could not reach %s at %s: %s", name, where, err.Error())
+	return p.Errorf(p.ECodeInvalid, "could not reach %s at %s: check the address and try again", name, where)
 }
 
 func orDefault(s, def string) string {

@@ -23,7 +23,7 @@ import (
 // Store is what the publishing service needs from the database.
 type Store interface {
 	QueueStore
-	SocialAccounts(ctx context.Context, workspaceID string) ([]p.SocialAccount, error)
+	SocialAccounts(ctx context.Context, workspaceID string, disconnected bool) ([]p.SocialAccount, error)
 	SocialAccount(ctx context.Context, workspaceID, id string) (p.SocialAccount, error)
 	SocialAccountsByID(ctx context.Context, workspaceID string, ids []string) ([]p.SocialAccount, error)
 	MediaInfo(ctx context.Context, workspaceID string, ids []string) (map[string]p.Media, error)
@@ -260,11 +260,7 @@ func (s *Service) plan(ctx context.Context, acc workspace.Access, post *p.Post, 
 		for _, a := range accounts {
 			at, err := NextSlot(ctx, s.store, a.ID, slots, loc, now)
 			if err != nil {
-				var pe *p.Error
-				if errors.As(err, &pe) {
-					return p.Errorf(pe.Code, "%s: "+pe.Format, append([]any{a.Label()}, pe.Args...)...)
-				}
-				return err
+				return queueError(a, err)
 			}
 			times[a.ID] = at
 		}
@@ -355,7 +351,7 @@ func (s *Service) Duplicate(ctx context.Context, a workspace.Actor, acc workspac
 		}
 	}
 	// Accounts disconnected since are dropped from the copy.
-	all, err := s.store.SocialAccounts(ctx, acc.Workspace.ID)
+	all, err := s.store.SocialAccounts(ctx, acc.Workspace.ID, false)
 	if err != nil {
 		return p.Post{}, err
 	}
@@ -367,7 +363,7 @@ func (s *Service) Duplicate(ctx context.Context, a workspace.Actor, acc workspac
 
 // Accounts lists the workspace's connected accounts.
 func (s *Service) Accounts(ctx context.Context, acc workspace.Access) ([]p.SocialAccount, error) {
-	list, err := s.store.SocialAccounts(ctx, acc.Workspace.ID)
+	list, err := s.store.SocialAccounts(ctx, acc.Workspace.ID, false)
 	// A rate limit that has passed is no longer news.
 	for i, a := range list {
 		if a.Status == p.AccountRateLimited && a.RateLimited.Before(s.now()) {
@@ -375,6 +371,12 @@ func (s *Service) Accounts(ctx context.Context, acc workspace.Access) ([]p.Socia
 		}
 	}
 	return list, err
+}
+
+// KnownAccounts lists every account the workspace has had, disconnected
+// ones included, to name them in the history of posts.
+func (s *Service) KnownAccounts(ctx context.Context, acc workspace.Access) ([]p.SocialAccount, error) {
+	return s.store.SocialAccounts(ctx, acc.Workspace.ID, true)
 }
 
 // QueueSlots returns the workspace's weekly queue times.
@@ -407,4 +409,16 @@ func (s *Service) audit(ctx context.Context, a workspace.Actor, workspaceID, act
 	if err := s.store.AddAudit(ctx, e); err != nil && !errors.Is(err, context.Canceled) {
 		s.log.Error("could not write the audit log", "action", action, "error", err)
 	}
+}
+
+// queueError names the account in a queue's refusal.
+func queueError(a p.SocialAccount, err error) error {
+	var pe *p.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	if pe.Code == p.ECodeConflict {
+		return p.Errorf(pe.Code, "every queue time of %s is taken for the next %d weeks: add queue times or pick a date", a.Label(), pe.Args[0])
+	}
+	return p.Errorf(pe.Code, "%s has no queue times yet: add them on the accounts page, or pick a date and time", a.Label())
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -32,7 +33,19 @@ func (db *DB) ConnectSocialAccount(ctx context.Context, a portavoce.SocialAccoun
 	a.Handle = strings.TrimPrefix(a.Handle, "@")
 	var out portavoce.SocialAccount
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO social_accounts (`+socialAccountColumns+`)
+		// A reconnection replaces the sealed tokens: the old ones go.
+		var oldSecret string
+		err := tx.QueryRowContext(ctx, `SELECT secret_id FROM social_accounts WHERE workspace_id = $1 AND network = $2 AND remote_id = $3`,
+			a.WorkspaceID, a.Network, a.RemoteID).Scan(&oldSecret)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if oldSecret != "" && oldSecret != a.SecretID {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM secrets WHERE id = $1`, oldSecret); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO social_accounts (`+socialAccountColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'ok', '', 0, $12, $13, $13)
 			ON CONFLICT (workspace_id, network, remote_id) DO UPDATE SET server = excluded.server, handle = excluded.handle,
 				display_name = excluded.display_name, avatar_url = excluded.avatar_url, profile_url = excluded.profile_url,
@@ -56,10 +69,12 @@ func (db *DB) ConnectSocialAccount(ctx context.Context, a portavoce.SocialAccoun
 }
 
 // SocialAccounts lists a workspace's connected accounts, those that need
-// attention first.
-func (db *DB) SocialAccounts(ctx context.Context, workspaceID string) ([]portavoce.SocialAccount, error) {
+// attention first. Disconnected accounts are kept (their posts' history
+// names them) and listed only when asked for.
+func (db *DB) SocialAccounts(ctx context.Context, workspaceID string, disconnected bool) ([]portavoce.SocialAccount, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts WHERE workspace_id = $1
-		ORDER BY CASE status WHEN 'ok' THEN 1 ELSE 0 END, network, handle`, workspaceID)
+		AND (status <> 'disconnected' OR $2) ORDER BY CASE status WHEN 'ok' THEN 1 WHEN 'disconnected' THEN 2 ELSE 0 END, network, handle`,
+		workspaceID, disconnected)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -89,10 +104,21 @@ func (db *DB) SetAccountStatus(ctx context.Context, id, status, detail string, u
 	return wrap(err)
 }
 
-// DisconnectSocialAccount removes an account and everything scheduled for
-// it that has not gone out; it refuses while a delivery is being sent.
-func (db *DB) DisconnectSocialAccount(ctx context.Context, workspaceID, id string) error {
+// DisconnectSocialAccount disconnects an account: its sealed tokens are
+// deleted and what was scheduled for it and has not gone out is cancelled;
+// the account stays on record, as "disconnected", for the history of the
+// posts that went out. It refuses while a delivery is being sent.
+func (db *DB) DisconnectSocialAccount(ctx context.Context, workspaceID, id string, at time.Time) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
+		var secretID, status string
+		err := tx.QueryRowContext(ctx, `SELECT secret_id, status FROM social_accounts WHERE workspace_id = $1 AND id = $2`,
+			workspaceID, id).Scan(&secretID, &status)
+		if err != nil {
+			return err
+		}
+		if status == "disconnected" {
+			return portavoce.ErrNotFound
+		}
 		var sending int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE account_id = $1 AND status = 'sending'`, id).Scan(&sending); err != nil {
 			return err
@@ -100,14 +126,19 @@ func (db *DB) DisconnectSocialAccount(ctx context.Context, workspaceID, id strin
 		if sending > 0 {
 			return portavoce.Errorf(portavoce.ECodeConflict, "a post is being published on this account right now: try again in a minute")
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM social_accounts WHERE workspace_id = $1 AND id = $2`, workspaceID, id)
-		if err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'cancelled', updated_at = $1
+			WHERE account_id = $2 AND status IN ('scheduled', 'waiting_account', 'needs_check')`, us(at), id); err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return portavoce.ErrNotFound
+		if _, err := tx.ExecContext(ctx, `UPDATE social_accounts SET status = 'disconnected', status_detail = '', secret_id = '',
+			updated_at = $1 WHERE id = $2`, us(at), id); err != nil {
+			return err
 		}
-		return nil
+		if _, err := tx.ExecContext(ctx, `DELETE FROM queue_slots WHERE account_id = $1`, id); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM secrets WHERE id = $1`, secretID)
+		return err
 	})
 }
 
@@ -173,7 +204,8 @@ func (db *DB) TakeOAuthState(ctx context.Context, stateHash string, now time.Tim
 // AllSocialAccounts lists every connected account of the instance, for the
 // periodic health check.
 func (db *DB) AllSocialAccounts(ctx context.Context) ([]portavoce.SocialAccount, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts ORDER BY updated_at`)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts WHERE status <> 'disconnected'
+		ORDER BY updated_at`)
 	if err != nil {
 		return nil, wrap(err)
 	}
@@ -230,7 +262,8 @@ func (db *DB) SocialAccountsByID(ctx context.Context, workspaceID string, ids []
 		return nil, nil
 	}
 	in, args := inList(ids, 2)
-	rows, err := db.read.QueryContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts WHERE workspace_id = $1 AND id IN (`+in+`)`,
+	rows, err := db.read.QueryContext(ctx, `SELECT `+socialAccountColumns+` FROM social_accounts WHERE workspace_id = $1
+		AND status <> 'disconnected' AND id IN (`+in+`)`,
 		append([]any{workspaceID}, args...)...)
 	if err != nil {
 		return nil, wrap(err)

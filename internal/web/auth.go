@@ -32,6 +32,9 @@ type request struct {
 	session  p.Session
 	viaToken bool
 	access   workspace.Access
+	// csrfAfterAuthorization defers the CSRF check of a multipart form
+	// (which may be large) until the caller is known to be allowed.
+	csrfAfterAuthorization bool
 	// workspaces lists the user's workspaces for the navigation (UI only).
 	workspaces []workspace.Access
 }
@@ -68,6 +71,10 @@ func (s *Server) wrap(rt Route, h handlerFunc) http.Handler {
 		r = r.WithContext(withRequest(r.Context(), rq))
 		if err := s.authorize(r, rq, rt); err != nil {
 			s.fail(w, r, err)
+			return
+		}
+		if rq.csrfAfterAuthorization && !auth.EqualTokens(r.PostFormValue("csrf"), rq.session.CSRFToken) {
+			s.fail(w, r, errCSRF)
 			return
 		}
 		if err := h(w, r, rq); err != nil {
@@ -115,6 +122,12 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, rq *reques
 	s.setSessionCookie(w, c.Value)
 	if isUnsafe(r.Method) {
 		got := r.Header.Get("X-CSRF-Token")
+		if got == "" && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			// A form with files is read only once the route's rule has
+			// let the caller in: see wrap.
+			rq.csrfAfterAuthorization = true
+			return nil
+		}
 		if got == "" {
 			got = r.PostFormValue("csrf")
 		}

@@ -355,6 +355,11 @@ func (s *Server) postJSON(rq *request, post p.Post) postView {
 func (s *Server) apiPosts(w http.ResponseWriter, r *http.Request, rq *request) error {
 	q := r.URL.Query()
 	f := store.PostFilter{State: q.Get("state")}
+	switch f.State {
+	case "", p.PostDraft, p.PostScheduled, p.PostCancelled:
+	default:
+		return p.FieldError("state", "state must be draft, scheduled or cancelled")
+	}
 	loc := publish.Zone(rq.access.Workspace.Timezone)
 	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
 		if v := q.Get(name); v != "" {

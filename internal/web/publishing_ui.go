@@ -368,7 +368,7 @@ func (s *Server) showPost(w http.ResponseWriter, r *http.Request, rq *request, c
 	if err != nil {
 		return err
 	}
-	accounts, err := s.deps.Publishing.Accounts(r.Context(), rq.access)
+	accounts, err := s.deps.Publishing.KnownAccounts(r.Context(), rq.access)
 	if err != nil {
 		return err
 	}
@@ -522,7 +522,7 @@ func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
-	accounts, err := s.deps.Publishing.Accounts(r.Context(), rq.access)
+	accounts, err := s.deps.Publishing.KnownAccounts(r.Context(), rq.access)
 	if err != nil {
 		return err
 	}

@@ -1485,7 +1485,7 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/accounts/mastodon", who: viewer, body: "instance={mastodon-url}", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/accounts/mastodon", who: outsider, body: "instance={mastodon-url}", code: 404, want: noWorkspace},
 	{method: "POST", path: "/w/acme/accounts/mastodon", who: anonymous, body: "instance={mastodon-url}", code: 401, want: loginRequired},
-	{method: "POST", path: "/w/acme/accounts/mastodon", who: owner, body: "instance=not+a+server", code: 400, want: "is not a server name", note: "not a server"},
+	{method: "POST", path: "/w/acme/accounts/mastodon", who: owner, body: "instance=not+a+server", code: 400, want: "is not the name of a Mastodon server", note: "not a server"},
 
 	{method: "POST", path: "/w/acme/accounts/bluesky", who: admin, body: "identifier={bluesky-handle}&app_password={app-password}", code: 303, want: "/w/acme/accounts?done=account-connected"},
 	{method: "POST", path: "/w/acme/accounts/bluesky", who: owner, body: "identifier={bluesky-handle}&app_password={app-password}", code: 303, want: "/w/acme/accounts?done=account-connected"},
@@ -1496,7 +1496,7 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/accounts/bluesky", who: viewer, body: "identifier={bluesky-handle}&app_password={app-password}", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/accounts/bluesky", who: outsider, body: "identifier={bluesky-handle}&app_password={app-password}", code: 404, want: noWorkspace},
 	{method: "POST", path: "/w/acme/accounts/bluesky", who: anonymous, body: "identifier={bluesky-handle}&app_password={app-password}", code: 401, want: loginRequired},
-	{method: "POST", path: "/w/acme/accounts/bluesky", who: owner, body: "identifier={bluesky-handle}&app_password=wrong", code: 400, want: "wrong handle or app password", note: "wrong app password"},
+	{method: "POST", path: "/w/acme/accounts/bluesky", who: owner, body: "identifier={bluesky-handle}&app_password=wrong", code: 400, want: "Bluesky refused this handle and app password", note: "wrong app password"},
 	{method: "POST", path: "/w/acme/accounts/bluesky", who: manager, body: "identifier={bluesky-handle}&app_password=", code: 400, want: "write an app password", note: "no app password"},
 
 	{method: "POST", path: "/w/acme/accounts/{mastodon}/queue", who: admin, body: "queue=mon+09%3A00%0Alun+18%3A30", code: 303, want: "/w/acme/accounts?done=queue-saved"},
