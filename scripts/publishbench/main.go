@@ -51,16 +51,17 @@ func main() {
 	database := flag.String("database", "", "PostgreSQL URL of an empty database (default: SQLite in a temporary folder); its public schema is reset")
 	nodes := flag.Int("nodes", 1, "serve processes (more than one needs PostgreSQL)")
 	lead := flag.Duration("lead", 20*time.Second, "how long after the servers start the posts are due")
+	spread := flag.Duration("spread", 0, "spread the due times evenly over this window (0: all due at the same instant, as posts scheduled for 09:00 are)")
 	flag.Parse()
 	if *nodes > 1 && *database == "" {
 		log.Fatal("several nodes need -database (PostgreSQL)")
 	}
-	if err := run(*posts, *accounts, *latency, *database, *nodes, *lead); err != nil {
+	if err := run(*posts, *accounts, *latency, *database, *nodes, *lead, *spread); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(posts, accounts int, latency time.Duration, database string, nodes int, lead time.Duration) error {
+func run(posts, accounts int, latency time.Duration, database string, nodes int, lead, spread time.Duration) error {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "publishbench")
 	if err != nil {
@@ -209,15 +210,27 @@ func run(posts, accounts int, latency time.Duration, database string, nodes int,
 		return err
 	}
 	defer db.Close()
-	if _, err := db.SQL().ExecContext(ctx, `UPDATE deliveries SET due_at = $1, next_at = $1`, due.UnixMicro()); err != nil {
+	dueOf := func(i int) time.Time { return due.Add(time.Duration(int64(spread) * int64(i) / int64(posts))) }
+	tx, err := db.SQL().BeginTx(ctx, nil)
+	if err != nil {
 		return err
 	}
-	if _, err := db.SQL().ExecContext(ctx, `UPDATE posts SET scheduled_at = $1`, due.UnixMicro()); err != nil {
+	for i, id := range postIDs {
+		at := dueOf(i).UnixMicro()
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET due_at = $1, next_at = $1 WHERE post_id = $2`, at, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE posts SET scheduled_at = $1 WHERE id = $2`, at, id); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
 		return err
 	}
-	log.Printf("all %d posts due at %s (in %s); %d server(s), networks answering in %s", posts, due.Format("15:04:05"), time.Until(due).Round(time.Second), nodes, latency)
+	log.Printf("%d posts due from %s (in %s) over %s; %d server(s), networks answering in %s", posts, due.Format("15:04:05"),
+		time.Until(due).Round(time.Second), spread, nodes, latency)
 
-	deadline := due.Add(5 * time.Minute)
+	deadline := due.Add(spread + 5*time.Minute)
 	for {
 		var pending int
 		if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status IN ('scheduled', 'sending')`).Scan(&pending); err != nil {
@@ -233,17 +246,22 @@ func run(posts, accounts int, latency time.Duration, database string, nodes int,
 	// Lateness from the networks' side, and duplicates and losses by text.
 	var late []time.Duration
 	seen := map[string]int{}
+	dueByText := func(text string) time.Time {
+		var i int
+		fmt.Sscanf(text, "Post %d", &i)
+		return dueOf(i)
+	}
 	for _, id := range mastoIDs {
 		for _, st := range masto.Statuses(id) {
 			seen[st.Text]++
-			late = append(late, st.CreatedAt.Sub(due))
+			late = append(late, st.CreatedAt.Sub(dueByText(st.Text)))
 		}
 	}
 	for _, did := range dids {
 		for _, sp := range sky.Posts(did) {
 			seen[sp.Text]++
 			if t, err := time.Parse(time.RFC3339Nano, sp.CreatedAt); err == nil {
-				late = append(late, t.Sub(due))
+				late = append(late, t.Sub(dueByText(sp.Text)))
 			}
 		}
 	}
@@ -279,7 +297,11 @@ func run(posts, accounts int, latency time.Duration, database string, nodes int,
 	if database != "" {
 		engine = "PostgreSQL"
 	}
-	fmt.Printf("%s, %d node(s): %d posts due at once across %d accounts, networks answering in %s\n", engine, nodes, posts, accounts, latency)
+	when := "at once"
+	if spread > 0 {
+		when = "over " + spread.String()
+	}
+	fmt.Printf("%s, %d node(s): %d posts due %s across %d accounts, networks answering in %s\n", engine, nodes, posts, when, accounts, latency)
 	fmt.Printf("  published on the networks: %d; duplicates: %d; lost: %d; deliveries: %s\n", len(late), dups, lost, strings.Join(statuses, ", "))
 	fmt.Printf("  lateness (network receipt − scheduled time): p50 %s, p99 %s, max %s\n", pct(0.50).Round(time.Millisecond),
 		pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
