@@ -194,7 +194,7 @@ func (d *Dispatcher) claimOnce(ctx context.Context, wg *sync.WaitGroup) bool {
 	if free <= 0 {
 		return false
 	}
-	batch := min(free, 500)
+	batch := min(free, 100)
 	now := d.now()
 	claims, err := d.store.ClaimDeliveries(ctx, d.opts.Node, now, now.Add(d.opts.Horizon), d.opts.Lease, batch,
 		func() string { return uuid.Must(uuid.NewV7()).String() })

@@ -45,7 +45,7 @@ type world struct {
 	skyDID   string
 }
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	ctx := t.Context()
 	key := make([]byte, secrets.KeySize)
@@ -93,7 +93,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	return w
 }
 
-func (w *world) connect(t *testing.T, network, server string, profile provider.Profile, limits provider.Limits, creds []byte) p.SocialAccount {
+func (w *world) connect(t testing.TB, network, server string, profile provider.Profile, limits provider.Limits, creds []byte) p.SocialAccount {
 	t.Helper()
 	secretID, err := w.vault.Put(t.Context(), w.ws.ID, "social_account", creds)
 	if err != nil {
@@ -111,7 +111,7 @@ func (w *world) connect(t *testing.T, network, server string, profile provider.P
 }
 
 // dispatcher starts a dispatcher until the test ends.
-func (w *world) dispatcher(t *testing.T, node string, opts publish.DispatchOptions) {
+func (w *world) dispatcher(t testing.TB, node string, opts publish.DispatchOptions) {
 	t.Helper()
 	opts.Node = node
 	if opts.RetryBase == 0 {
@@ -152,9 +152,9 @@ func (w *world) post(t *testing.T, texts []string, when publish.When, accounts .
 
 // settle waits until every delivery of the post has left the scheduled and
 // sending states (or the deadline passes) and returns the post.
-func (w *world) settle(t *testing.T, id string, want ...string) p.Post {
+func (w *world) settle(t testing.TB, id string, want ...string) p.Post {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		post, err := w.db.Post(t.Context(), w.ws.ID, id)
 		if err != nil {
