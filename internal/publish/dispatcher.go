@@ -51,7 +51,8 @@ type DispatchOptions struct {
 	// their time or for a free call (default 20,000).
 	MaxHeld int
 	// Poll is how often the database is asked for due deliveries when
-	// nothing wakes the dispatcher (default 500 ms).
+	// nothing wakes the dispatcher (default 1 s; posts due at once on this
+	// node wake it).
 	Poll time.Duration
 	// RetryBase is the first backoff after a temporary failure; it
 	// doubles up to RetryMax (defaults 30 s and 30 min).
@@ -77,7 +78,7 @@ func (o *DispatchOptions) defaults() {
 	}
 	def(&o.Horizon, 5*time.Second)
 	def(&o.Lease, 30*time.Second)
-	def(&o.Poll, 500*time.Millisecond)
+	def(&o.Poll, time.Second)
 	def(&o.RetryBase, 30*time.Second)
 	def(&o.RetryMax, 30*time.Minute)
 	def(&o.CallTimeout, 2*time.Minute)
