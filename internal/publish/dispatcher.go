@@ -371,8 +371,13 @@ func (d *Dispatcher) prepare(ctx context.Context, a *attempt) error {
 				}
 				return err
 			}
-			pp.Media = append(pp.Media, provider.Media{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data,
-				Alt: item.Alt, Width: m.Width, Height: m.Height})
+			fitted, err := Fit(provider.Media{Filename: m.Filename, ContentType: m.ContentType, Data: m.Data,
+				Alt: item.Alt, Width: m.Width, Height: m.Height}, LimitsOf(acc))
+			if err != nil {
+				return &provider.Error{Kind: provider.Rejected, Network: acc.Network, Part: len(a.delivery.Parts),
+					Reason: "an image is too large for the network and could not be reduced: replace it with a smaller one", Err: err}
+			}
+			pp.Media = append(pp.Media, fitted)
 		}
 		a.delivery.Parts = append(a.delivery.Parts, pp)
 	}

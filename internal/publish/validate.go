@@ -146,11 +146,17 @@ func checkMedia(l provider.Limits, net string, part int, m p.Media, item p.Media
 	if strings.HasPrefix(m.ContentType, "video/") {
 		maxBytes = l.VideoMaxBytes
 	}
-	if maxBytes > 0 && m.Size > maxBytes {
+	tooBig := maxBytes > 0 && m.Size > maxBytes
+	tooWide := l.ImageMaxPixels > 0 && int64(m.Width)*int64(m.Height) > l.ImageMaxPixels && strings.HasPrefix(m.ContentType, "image/")
+	switch {
+	case (tooBig || tooWide) && reducible(m.ContentType):
+		// A still image is reduced when it is sent (see Fit).
+		warn("%s, part %d: %s is larger than %s accepts: a reduced copy (JPEG, at most 2048 pixels wide) will be sent there",
+			net, part+1, m.Filename, net)
+	case tooBig:
 		problem("%s, part %d: %s is %s, larger than the %s %s accepts: reduce it", net, part+1, m.Filename,
 			humanSize(m.Size), humanSize(maxBytes), net)
-	}
-	if l.ImageMaxPixels > 0 && int64(m.Width)*int64(m.Height) > l.ImageMaxPixels && strings.HasPrefix(m.ContentType, "image/") {
+	case tooWide:
 		problem("%s, part %d: %s is %d×%d pixels, more than %s accepts: resize it", net, part+1, m.Filename, m.Width, m.Height, net)
 	}
 	if strings.TrimSpace(item.Alt) == "" {
