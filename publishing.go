@@ -217,4 +217,6 @@ const (
 	NotifyLate       = "late"
 	NotifyReconnect  = "reconnect"
 	NotifyNeedsCheck = "needs_check"
+	// NotifyOverdue: a post is still not out well after its time.
+	NotifyOverdue = "overdue"
 )

@@ -445,4 +445,6 @@ var italian = map[string]string{
 	"type the address of your Mastodon server, such as mastodon.social":                                             "scrivi l'indirizzo del tuo server Mastodon, per esempio mastodon.social",
 	"your role in this workspace does not allow connecting accounts":                                                "il tuo ruolo in questo spazio di lavoro non permette di collegare account",
 	"%s, part %d: %s is larger than %s accepts: a reduced copy (JPEG, at most 2048 pixels wide) will be sent there": "%s, parte %d: %s è più grande di quanto accetta %s: verrà inviata una copia ridotta (JPEG, al massimo 2048 pixel di lato)",
+	"A post is late on %s": "Un post è in ritardo su %s",
+	"A post for %s is more than 10 minutes past its time and has not gone out yet; Portavoce keeps trying. %s": "Un post per %s ha superato di oltre 10 minuti il suo orario e non è ancora uscito; Portavoce continua a provare. %s",
 }

@@ -15,6 +15,7 @@ import (
 // NotifyStore is what the notifier needs from the database.
 type NotifyStore interface {
 	UnsentNotifications(ctx context.Context, limit int) ([]p.Notification, error)
+	NotifyOverdue(ctx context.Context, now time.Time, grace time.Duration) (int, error)
 	MarkEmailed(ctx context.Context, id string, at time.Time) (bool, error)
 	UnmarkEmailed(ctx context.Context, id string) error
 	WorkspaceByID(ctx context.Context, id string) (p.Workspace, error)
@@ -68,6 +69,10 @@ func (n *Notifier) Run(ctx context.Context) error {
 
 // SendPending emails every notification not yet sent.
 func (n *Notifier) SendPending(ctx context.Context) error {
+	// Posts that should be out by now and are not are news too.
+	if _, err := n.store.NotifyOverdue(ctx, n.now(), OverdueAfter); err != nil {
+		return err
+	}
 	pending, err := n.store.UnsentNotifications(ctx, 100)
 	if err != nil {
 		return err
@@ -111,6 +116,10 @@ func (n *Notifier) send(ctx context.Context, note p.Notification) error {
 	return n.mail.Send(ctx, mail.Message{To: to, Subject: "[Portavoce · " + ws.Name + "] " + subject, Text: text, HTML: htmlBody})
 }
 
+// OverdueAfter is how late a post that has not gone out must be for the
+// workspace to be told.
+const OverdueAfter = 10 * time.Minute
+
 // NotificationText is a notification's subject and sentence in a language,
 // for the email and the page.
 func NotificationText(lang i18n.Lang, note p.Notification) (subject, body string) {
@@ -124,6 +133,9 @@ func NotificationText(lang i18n.Lang, note p.Notification) (subject, body string
 	case p.NotifyReconnect:
 		return i18n.T(lang, "Reconnect %s", note.Account),
 			i18n.T(lang, "%s no longer accepts Portavoce's access (%s). Its posts are kept and go out once you reconnect it on the accounts page.", note.Account, note.Detail)
+	case p.NotifyOverdue:
+		return i18n.T(lang, "A post is late on %s", note.Account),
+			i18n.T(lang, "A post for %s is more than 10 minutes past its time and has not gone out yet; Portavoce keeps trying. %s", note.Account, note.Detail)
 	case p.NotifyNeedsCheck:
 		return i18n.T(lang, "Check a post on %s", note.Account),
 			i18n.T(lang, "Portavoce could not find out whether a post went out on %s (%s). Look at the account on the network, then mark the post as published or duplicate it.", note.Account, note.Detail)

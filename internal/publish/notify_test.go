@@ -80,3 +80,28 @@ func TestFailedPostIsEmailed(t *testing.T) {
 		}
 	})
 }
+
+// TestOverduePostIsNotified: a post still not out ten minutes after its time
+// (here, held back by a rate limit) is notified once.
+func TestOverduePostIsNotified(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		post := w.post(t, []string{"In ritardo"}, publish.When{}, w.mastoAcc)
+		// Its time was a quarter of an hour ago.
+		past := time.Now().Add(-15 * time.Minute).UnixMicro()
+		if _, err := db.SQL().ExecContext(t.Context(), `UPDATE deliveries SET due_at = $1, next_at = $2`, past,
+			time.Now().Add(time.Hour).UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+		n := publish.NewNotifier(db, mail.Log{}, "", time.Hour, nil, nil)
+		for range 2 {
+			if err := n.SendPending(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		notes, _ := db.Notifications(t.Context(), w.ws.ID, 10)
+		if len(notes) != 1 || notes[0].Kind != p.NotifyOverdue || notes[0].PostID != post.ID || notes[0].Account != "@"+w.mastoAcc.Handle+" (Mastodon)" {
+			t.Fatalf("notifications %+v, want one 'overdue' for the post", notes)
+		}
+	})
+}

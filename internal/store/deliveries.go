@@ -476,3 +476,22 @@ func (db *DB) UnmarkEmailed(ctx context.Context, id string) error {
 	_, err := db.write.ExecContext(ctx, `UPDATE notifications SET emailed_at = 0 WHERE id = $1`, id)
 	return wrap(err)
 }
+
+// NotifyOverdue records a notification for each delivery still waiting more
+// than grace after its due time (a rate limit that lasts, a server that was
+// down), once per delivery: no post is late in silence. It returns how many
+// were recorded.
+func (db *DB) NotifyOverdue(ctx context.Context, now time.Time, grace time.Duration) (int, error) {
+	res, err := db.write.ExecContext(ctx, `INSERT INTO notifications (id, workspace_id, kind, post_id, delivery_id, account, detail, created_at)
+		SELECT d.id || ':overdue', d.workspace_id, 'overdue', d.post_id, d.id,
+			'@' || a.handle || ' (' || CASE a.network WHEN 'mastodon' THEN 'Mastodon' WHEN 'bluesky' THEN 'Bluesky' ELSE a.network END || ')',
+			CASE WHEN d.error_message <> '' THEN d.error_message ELSE '' END, $1
+		FROM deliveries d JOIN social_accounts a ON a.id = d.account_id
+		WHERE d.status IN ('scheduled', 'sending') AND d.due_at < $2
+		ON CONFLICT DO NOTHING`, us(now), us(now.Add(-grace)))
+	if err != nil {
+		return 0, wrap(err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
