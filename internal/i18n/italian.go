@@ -447,4 +447,6 @@ var italian = map[string]string{
 	"%s, part %d: %s is larger than %s accepts: a reduced copy (JPEG, at most 2048 pixels wide) will be sent there": "%s, parte %d: %s è più grande di quanto accetta %s: verrà inviata una copia ridotta (JPEG, al massimo 2048 pixel di lato)",
 	"A post is late on %s": "Un post è in ritardo su %s",
 	"A post for %s is more than 10 minutes past its time and has not gone out yet; Portavoce keeps trying. %s": "Un post per %s ha superato di oltre 10 minuti il suo orario e non è ancora uscito; Portavoce continua a provare. %s",
+	"All accounts": "Tutti gli account",
+	"Show":         "Mostra",
 }

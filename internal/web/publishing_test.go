@@ -608,6 +608,17 @@ func TestTheCalendarShowsPostsInTheWorkspaceZone(t *testing.T) {
 			t.Errorf("in Italian the title is not %q or the days are not lun, mar, ...:\n%s", title, excerpt(page.body))
 		}
 
+		// Filtered by account: the post is there for its own account only.
+		page = b.get(t, "/w/acme/calendar?view=month&date="+date+"&account="+f.masto.ID)
+		if !strings.Contains(cell(page.body, date), id) {
+			t.Errorf("filtered by its account, the post is missing")
+		}
+		other := f.connectBluesky(t, f.newBlueskyHandle())
+		page = b.get(t, "/w/acme/calendar?view=month&date="+date+"&account="+other.ID)
+		if strings.Contains(cell(page.body, date), id) {
+			t.Errorf("filtered by another account, the post still shows")
+		}
+
 		e := f.browser(t, editor)
 		if page := e.get(t, "/w/acme/calendar?view=month&date="+date); !strings.Contains(cell(page.body, date), `draggable="true"`) {
 			t.Errorf("an editor cannot drag the post to reschedule it")

@@ -448,6 +448,9 @@ type calendarView struct {
 	CanMove               bool
 	Notifications         []string
 	NotificationsMoreLink string
+	// Accounts offers the filter by account; Account is the chosen one.
+	Accounts []p.SocialAccount
+	Account  string
 }
 
 type calendarDay struct {
@@ -497,7 +500,7 @@ func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, rq *reques
 	}
 	var start, end time.Time
 	var prev, next time.Time
-	cv := calendarView{View: view, Timezone: loc.String(), CanMove: rq.access.Can(p.PermPublishPosts)}
+	cv := calendarView{View: view, Timezone: loc.String(), CanMove: rq.access.Can(p.PermPublishPosts), Account: q.Get("account")}
 	if view == "week" {
 		start = monday(anchor)
 		end = start.AddDate(0, 0, 7)
@@ -511,10 +514,10 @@ func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, rq *reques
 		prev, next = first.AddDate(0, -1, 0), last
 		cv.Title = i18n.T(rq.lang, monthNames[first.Month()-1]) + " " + strconv.Itoa(first.Year())
 	}
-	base := "/w/" + rq.access.Workspace.Slug + "/calendar?view=" + view + "&date="
+	base := "/w/" + rq.access.Workspace.Slug + "/calendar?account=" + url.QueryEscape(cv.Account) + "&view=" + view + "&date="
 	cv.Prev, cv.Next, cv.Today = base+prev.Format("2006-01-02"), base+next.Format("2006-01-02"), base+now.Format("2006-01-02")
-	cv.MonthLink = "/w/" + rq.access.Workspace.Slug + "/calendar?view=month&date=" + anchor.Format("2006-01-02")
-	cv.WeekLink = "/w/" + rq.access.Workspace.Slug + "/calendar?view=week&date=" + anchor.Format("2006-01-02")
+	cv.MonthLink = "/w/" + rq.access.Workspace.Slug + "/calendar?account=" + url.QueryEscape(cv.Account) + "&view=month&date=" + anchor.Format("2006-01-02")
+	cv.WeekLink = "/w/" + rq.access.Workspace.Slug + "/calendar?account=" + url.QueryEscape(cv.Account) + "&view=week&date=" + anchor.Format("2006-01-02")
 	for _, n := range weekdayNames {
 		cv.Weekdays = append(cv.Weekdays, i18n.T(rq.lang, n))
 	}
@@ -526,8 +529,17 @@ func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
+	cv.Accounts = accounts
 	byDay := map[string][]calendarEntry{}
 	for _, post := range posts {
+		if cv.Account != "" {
+			// Only the chosen account's deliveries, and only posts that
+			// have one.
+			post.Deliveries = slices.DeleteFunc(slices.Clone(post.Deliveries), func(d p.Delivery) bool { return d.AccountID != cv.Account })
+			if len(post.Deliveries) == 0 {
+				continue
+			}
+		}
 		at := post.ScheduledAt.In(loc)
 		e := calendarEntry{PostID: post.ID, Time: at.Format("15:04"), Text: excerpt(post.Content), Status: postStatus(post)}
 		for _, dl := range post.Deliveries {
@@ -596,6 +608,3 @@ func excerpt(c p.PostContent) string {
 	}
 	return string(t)
 }
-
-// queryEscape is url.QueryEscape for templates.
-func queryEscape(s string) string { return url.QueryEscape(s) }
