@@ -449,4 +449,5 @@ var italian = map[string]string{
 	"A post for %s is more than 10 minutes past its time and has not gone out yet; Portavoce keeps trying. %s": "Un post per %s ha superato di oltre 10 minuti il suo orario e non è ancora uscito; Portavoce continua a provare. %s",
 	"All accounts": "Tutti gli account",
 	"Show":         "Mostra",
+	"For a thread, separate the parts with a line containing only ---. The images stay with the parts in the same place.": "Per un thread, separa le parti con una riga che contiene solo ---. Le immagini restano con le parti nella stessa posizione.",
 }

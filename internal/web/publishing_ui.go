@@ -207,9 +207,11 @@ func (st *composeState) fromContent(c p.PostContent) {
 		st.Chosen[id] = true
 	}
 	for id, v := range c.Variants {
-		if len(v) > 0 {
-			st.Variants[id] = v[0].Text
+		texts := make([]string, len(v))
+		for i, part := range v {
+			texts[i] = part.Text
 		}
+		st.Variants[id] = strings.Join(texts, variantSeparator)
 	}
 	st.LinkPreview = c.LinkPreview
 }
@@ -298,12 +300,10 @@ func (s *Server) readCompose(r *http.Request, rq *request) (composeState, publis
 		st.Chosen[id] = true
 		if v := strings.TrimSpace(value("variant-" + id)); v != "" && len(d.Content.Parts) > 0 {
 			st.Variants[id] = v
-			parts := slices.Clone(d.Content.Parts)
-			parts[0] = p.PostPart{Text: v, Media: parts[0].Media}
 			if d.Content.Variants == nil {
 				d.Content.Variants = map[string][]p.PostPart{}
 			}
-			d.Content.Variants[id] = parts
+			d.Content.Variants[id] = variantParts(v, d.Content.Parts)
 		}
 	}
 	d.Content.LinkPreview = value("link_preview") != ""
@@ -607,4 +607,24 @@ func excerpt(c p.PostContent) string {
 		return string(t[:79]) + "…"
 	}
 	return string(t)
+}
+
+// variantSeparator separates the parts of a thread in an account's own
+// text: a line with only "---".
+const variantSeparator = "\n---\n"
+
+// variantParts turns an account's own text into parts: one per piece
+// between "---" lines, each with the images of the common part in the same
+// place (a variant changes the words; images follow the thread).
+func variantParts(text string, common []p.PostPart) []p.PostPart {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	var parts []p.PostPart
+	for i, piece := range strings.Split(text, variantSeparator) {
+		part := p.PostPart{Text: strings.TrimSpace(piece)}
+		if i < len(common) {
+			part.Media = common[i].Media
+		}
+		parts = append(parts, part)
+	}
+	return parts
 }

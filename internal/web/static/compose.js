@@ -72,9 +72,11 @@
       accounts.push(box.value);
       var v = document.getElementById("variant-" + box.value);
       if (v && v.value.trim() !== "" && list.length > 0) {
-        var copy = list.slice();
-        copy[0] = { text: v.value.trim(), media: list[0].media };
-        variants[box.value] = copy;
+        // As the server reads the form: parts separated by a line "---",
+        // images staying with the parts in the same place.
+        variants[box.value] = v.value.replace(/\r\n/g, "\n").trim().split("\n---\n").map(function (piece, i) {
+          return { text: piece.trim(), media: i < list.length ? list[i].media : [] };
+        });
       }
     });
     var preview = field(form, "link_preview");
