@@ -133,6 +133,7 @@ const (
 	AuditPostScheduled    = "post.scheduled"
 	AuditPostRescheduled  = "post.rescheduled"
 	AuditPostCancelled    = "post.cancelled"
+	AuditPostResolved     = "post.resolved"
 )
 
 // Error is a domain error with a stable code (for API clients and tests) and

@@ -450,4 +450,12 @@ var italian = map[string]string{
 	"All accounts": "Tutti gli account",
 	"Show":         "Mostra",
 	"For a thread, separate the parts with a line containing only ---. The images stay with the parts in the same place.": "Per un thread, separa le parti con una riga che contiene solo ---. Le immagini restano con le parti nella stessa posizione.",
+	"It is not there: publish it again":                                              "Non c'è: pubblicalo di nuovo",
+	"It is there: mark as published":                                                 "C'è: segna come pubblicato",
+	"Look at the account on %s: is the post there?":                                  "Controlla l'account su %s: il post c'è?",
+	"The post is marked as published.":                                               "Il post è segnato come pubblicato.",
+	"The post will be published again now.":                                          "Il post verrà pubblicato di nuovo adesso.",
+	"Unverified post settled by hand":                                                "Post non verificato risolto a mano",
+	"choose published (it is on the network) or retry (it is not: publish it again)": "scegli published (è sul social) o retry (non c'è: pubblicalo di nuovo)",
+	"this post does not need checking any more: reload the page":                     "questo post non ha più bisogno di verifica: ricarica la pagina",
 }

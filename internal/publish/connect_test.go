@@ -64,3 +64,31 @@ func TestDisconnectKeepsHistory(t *testing.T) {
 		}
 	})
 }
+
+// TestUnverifiedPostSettledByHand: a post left for a person to check is
+// published again when they say it is not on the network, once.
+func TestUnverifiedPostSettledByHand(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		post := w.post(t, []string{"Da verificare"}, publish.When{Mode: "at", Date: time.Now().Add(48 * time.Hour).Format("2006-01-02"), Time: "09:00"}, w.mastoAcc)
+		d := post.Deliveries[0]
+		if _, err := db.SQL().ExecContext(t.Context(), `UPDATE deliveries SET status = 'needs_check', unsure = 1 WHERE id = $1`, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		actor := workspace.Actor{User: w.owner}
+		if _, err := w.service.Resolve(t.Context(), actor, w.access, post.ID, d.ID, "maybe"); err == nil {
+			t.Fatal("an unknown action was accepted")
+		}
+		w.dispatcher(t, "node-a", publish.DispatchOptions{})
+		if _, err := w.service.Resolve(t.Context(), actor, w.access, post.ID, d.ID, "retry"); err != nil {
+			t.Fatal(err)
+		}
+		got := w.settle(t, post.ID, p.DeliveryPublished)
+		if n := len(w.masto.Statuses(w.mastoID)); n != 1 || got.Deliveries[0].RemoteURL == "" {
+			t.Fatalf("%d statuses, delivery %+v; want published once", n, got.Deliveries[0])
+		}
+		if _, err := w.service.Resolve(t.Context(), actor, w.access, post.ID, d.ID, "retry"); err == nil {
+			t.Fatal("a published post was settled again")
+		}
+	})
+}

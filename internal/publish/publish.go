@@ -34,6 +34,7 @@ type Store interface {
 	Posts(ctx context.Context, workspaceID string, f store.PostFilter) ([]p.Post, error)
 	ReschedulePost(ctx context.Context, workspaceID, id string, at, now time.Time) error
 	CancelPost(ctx context.Context, workspaceID, id string, now time.Time) error
+	ResolveDelivery(ctx context.Context, workspaceID, postID, deliveryID, action, by string, now time.Time) error
 	QueueSlots(ctx context.Context, workspaceID string) ([]p.QueueSlot, error)
 	SetQueueSlots(ctx context.Context, accountID string, slots []p.QueueSlot) error
 	Notifications(ctx context.Context, workspaceID string, limit int) ([]p.Notification, error)
@@ -336,6 +337,19 @@ func (s *Service) Cancel(ctx context.Context, a workspace.Actor, acc workspace.A
 	}
 	s.audit(ctx, a, acc.Workspace.ID, p.AuditPostCancelled, id, "")
 	return s.store.Post(ctx, acc.Workspace.ID, id)
+}
+
+// Resolve settles a delivery Portavoce could not check, as the person who
+// looked at the network says: "published" or "retry".
+func (s *Service) Resolve(ctx context.Context, a workspace.Actor, acc workspace.Access, postID, deliveryID, action string) (p.Post, error) {
+	if err := s.store.ResolveDelivery(ctx, acc.Workspace.ID, postID, deliveryID, action, a.User.Email, s.now()); err != nil {
+		return p.Post{}, err
+	}
+	s.audit(ctx, a, acc.Workspace.ID, p.AuditPostResolved, postID, action)
+	if action == "retry" {
+		s.wake()
+	}
+	return s.store.Post(ctx, acc.Workspace.ID, postID)
 }
 
 // Duplicate copies a post's content and accounts into a new draft.

@@ -435,3 +435,35 @@ func (db *DB) Attempts(ctx context.Context, deliveryID string) ([]portavoce.Publ
 	}
 	return out, wrap(rows.Err())
 }
+
+// ResolveDelivery settles a delivery whose outcome Portavoce could not
+// establish, as a person decided after looking at the network: "published"
+// (it is there) or "retry" (it is not: publish it again, now).
+func (db *DB) ResolveDelivery(ctx context.Context, workspaceID, postID, deliveryID, action, by string, now time.Time) error {
+	var q string
+	switch action {
+	case "published":
+		q = `UPDATE deliveries SET status = 'published', published_at = $1, unsure = 0, error_kind = '',
+			error_message = 'marked as published by ' || $2, updated_at = $1`
+	case "retry":
+		q = `UPDATE deliveries SET status = 'scheduled', next_at = $1, unsure = 0, failures = 0, error_kind = '',
+			error_message = 'published again at the request of ' || $2, updated_at = $1`
+	default:
+		return portavoce.FieldError("action", "choose published (it is on the network) or retry (it is not: publish it again)")
+	}
+	res, err := db.write.ExecContext(ctx, q+` WHERE id = $3 AND post_id = $4 AND workspace_id = $5 AND status = 'needs_check'`,
+		us(now), by, deliveryID, postID, workspaceID)
+	if err != nil {
+		return wrap(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		var status string
+		err := db.read.QueryRowContext(ctx, `SELECT status FROM deliveries WHERE id = $1 AND post_id = $2 AND workspace_id = $3`,
+			deliveryID, postID, workspaceID).Scan(&status)
+		if err != nil {
+			return wrap(err)
+		}
+		return portavoce.Errorf(portavoce.ECodeConflict, "this post does not need checking any more: reload the page")
+	}
+	return nil
+}

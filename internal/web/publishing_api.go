@@ -416,6 +416,21 @@ func (s *Server) apiCancel(w http.ResponseWriter, r *http.Request, rq *request) 
 	return nil
 }
 
+func (s *Server) apiResolve(w http.ResponseWriter, r *http.Request, rq *request) error {
+	var in struct {
+		Action string `json:"action"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	post, err := s.deps.Publishing.Resolve(r.Context(), rq.actor(r, s), rq.access, r.PathValue("id"), r.PathValue("delivery"), in.Action)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"post": s.postJSON(rq, post)})
+	return nil
+}
+
 func (s *Server) apiDuplicate(w http.ResponseWriter, r *http.Request, rq *request) error {
 	post, err := s.deps.Publishing.Duplicate(r.Context(), rq.actor(r, s), rq.access, r.PathValue("id"))
 	if err != nil {

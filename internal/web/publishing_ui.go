@@ -427,6 +427,13 @@ func (s *Server) cancelPost(w http.ResponseWriter, r *http.Request, rq *request)
 	})
 }
 
+func (s *Server) resolveDelivery(w http.ResponseWriter, r *http.Request, rq *request) error {
+	action := r.PostFormValue("action")
+	return s.postAction(w, r, rq, "post-resolved-"+action, func() (p.Post, error) {
+		return s.deps.Publishing.Resolve(r.Context(), rq.actor(r, s), rq.access, r.PathValue("id"), r.PathValue("delivery"), action)
+	})
+}
+
 func (s *Server) duplicatePost(w http.ResponseWriter, r *http.Request, rq *request) error {
 	post, err := s.deps.Publishing.Duplicate(r.Context(), rq.actor(r, s), rq.access, r.PathValue("id"))
 	if err != nil {

@@ -138,6 +138,7 @@ var auditLabels = map[string]string{
 	p.AuditPostScheduled:    "Post scheduled",
 	p.AuditPostRescheduled:  "Post rescheduled",
 	p.AuditPostCancelled:    "Post cancelled",
+	p.AuditPostResolved:     "Unverified post settled by hand",
 }
 
 // deliveryLabels name a delivery's status for people.

@@ -74,6 +74,7 @@ func (s *Server) routeTable() []Route {
 		s.route("POST", "/w/{ws}/posts/{id}/reschedule", InWorkspace, p.PermPublishPosts, false, s.reschedulePost),
 		s.route("POST", "/w/{ws}/posts/{id}/cancel", InWorkspace, p.PermPublishPosts, false, s.cancelPost),
 		s.route("POST", "/w/{ws}/posts/{id}/duplicate", InWorkspace, p.PermDraftPosts, false, s.duplicatePost),
+		s.route("POST", "/w/{ws}/posts/{id}/deliveries/{delivery}/resolve", InWorkspace, p.PermPublishPosts, false, s.resolveDelivery),
 		s.route("GET", "/w/{ws}/media/{id}", InWorkspace, p.PermViewCalendar, false, s.mediaFile),
 		s.route("GET", "/w/{ws}/accounts", InWorkspace, p.PermViewCalendar, false, s.accountsPage),
 		s.route("POST", "/w/{ws}/accounts/mastodon", InWorkspace, p.PermManageAccounts, false, s.connectMastodon),
@@ -127,6 +128,7 @@ func (s *Server) routeTable() []Route {
 		s.route("POST", "/api/v1/workspaces/{ws}/posts/{id}/reschedule", InWorkspace, p.PermPublishPosts, true, s.apiReschedule),
 		s.route("POST", "/api/v1/workspaces/{ws}/posts/{id}/cancel", InWorkspace, p.PermPublishPosts, true, s.apiCancel),
 		s.route("POST", "/api/v1/workspaces/{ws}/posts/{id}/duplicate", InWorkspace, p.PermDraftPosts, true, s.apiDuplicate),
+		s.route("POST", "/api/v1/workspaces/{ws}/posts/{id}/deliveries/{delivery}/resolve", InWorkspace, p.PermPublishPosts, true, s.apiResolve),
 		s.route("GET", "/api/v1/workspaces/{ws}/notifications", InWorkspace, p.PermViewCalendar, true, s.apiNotifications),
 	}
 }

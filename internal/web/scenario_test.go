@@ -110,6 +110,8 @@ type fixture struct {
 	// secrets are hashes that must never appear in a response body.
 	secrets []string
 	seq     int
+	// unverified is the post {unverified-post} made last.
+	unverified p.Post
 }
 
 // newFixture fills db with the fixture and starts a server over it.
@@ -560,6 +562,18 @@ func (f *fixture) placeholderValue(t *testing.T, caller who, ph string) string {
 		return f.schedule(t, "A post to move", f.masto.ID).ID
 	case "draft":
 		return f.saveDraft(t, f.acme, editor, "A draft to change", f.masto.ID).ID
+	case "unverified-post":
+		// A post whose outcome could not be checked; {unverified-delivery}
+		// (later in the same path) is its delivery.
+		post := f.schedule(t, "An unverified post", f.masto.ID)
+		if _, err := f.db.SQL().ExecContext(context.Background(), `UPDATE deliveries SET status = 'needs_check' WHERE id = $1`,
+			post.Deliveries[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		f.unverified = post
+		return post.ID
+	case "unverified-delivery":
+		return f.unverified.Deliveries[0].ID
 	case "other-post":
 		return f.otherPost.ID
 	case "media":
@@ -1440,6 +1454,17 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/posts/{post}/cancel", who: viewer, code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/posts/{post}/cancel", who: outsider, code: 404, want: noWorkspace},
 	{method: "POST", path: "/w/acme/posts/{post}/cancel", who: anonymous, code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: admin, body: "action=retry", code: 303, want: "/w/acme/posts/{any}?done=post-resolved-retry"},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: owner, body: "action=retry", code: 303, want: "/w/acme/posts/{any}?done=post-resolved-retry"},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: manager, body: "action=published", code: 303, want: "/w/acme/posts/{any}?done=post-resolved-published"},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: editor, body: "action=retry", code: 303, want: "/w/acme/posts/{any}?done=post-resolved-retry"},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: agency, body: "action=retry", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: responder, body: "action=retry", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: viewer, body: "action=retry", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: outsider, body: "action=retry", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: anonymous, body: "action=retry", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/posts/{post}/deliveries/nope/resolve", who: owner, body: "action=retry", code: 404, want: "not found", note: "unknown delivery"},
+	{method: "POST", path: "/w/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: owner, body: "action=maybe", code: 400, want: "choose published", note: "unknown action"},
 	{method: "POST", path: "/w/acme/posts/{other-post}/cancel", who: owner, code: 404, want: "not found", note: "another workspace's post"},
 
 	{method: "POST", path: "/w/acme/posts/{post}/duplicate", who: admin, code: 303, want: "/w/acme/compose?post={new-id}&done=post-duplicated"},
@@ -1682,6 +1707,15 @@ var scenarios = []scenario{
 	{method: "POST", path: "/api/v1/workspaces/acme/posts/{post}/cancel", who: viewer, code: 403, want: apiForbidden},
 	{method: "POST", path: "/api/v1/workspaces/acme/posts/{post}/cancel", who: outsider, code: 404, want: noWorkspace},
 	{method: "POST", path: "/api/v1/workspaces/acme/posts/{post}/cancel", who: anonymous, code: 401, want: apiLogin},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: admin, body: `{"action": "retry"}`, code: 200, want: `"status": "scheduled"`},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: owner, body: `{"action": "published"}`, code: 200, want: `"status": "published"`},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: manager, body: `{"action": "retry"}`, code: 200, want: `"status": "scheduled"`},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: editor, body: `{"action": "retry"}`, code: 200, want: `"status": "scheduled"`},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: agency, body: `{"action": "retry"}`, code: 403, want: apiForbidden},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: responder, body: `{"action": "retry"}`, code: 403, want: apiForbidden},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: viewer, body: `{"action": "retry"}`, code: 403, want: apiForbidden},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: outsider, body: `{"action": "retry"}`, code: 404, want: noWorkspace},
+	{method: "POST", path: "/api/v1/workspaces/acme/posts/{unverified-post}/deliveries/{unverified-delivery}/resolve", who: anonymous, body: `{"action": "retry"}`, code: 401, want: apiLogin},
 	{method: "POST", path: "/api/v1/workspaces/acme/posts/{other-post}/cancel", who: owner, code: 404, want: apiNotFound, note: "another workspace's post"},
 
 	{method: "POST", path: "/api/v1/workspaces/acme/posts/{post}/duplicate", who: admin, code: 201, want: `"state": "draft"`},

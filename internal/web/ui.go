@@ -283,14 +283,16 @@ var notices = map[string]string{
 	"created":    "The workspace was created.",
 	"logged_out": "You were logged out everywhere.",
 
-	"account-connected": "The account is connected.",
-	"account-removed":   "The account was disconnected.",
-	"queue-saved":       "The queue times were saved.",
-	"post-scheduled":    "The post is scheduled.",
-	"draft-saved":       "The draft was saved.",
-	"post-rescheduled":  "The post was rescheduled.",
-	"post-cancelled":    "The post was cancelled.",
-	"post-duplicated":   "This is a copy of the post, saved as a draft: change it and schedule it.",
+	"account-connected":       "The account is connected.",
+	"account-removed":         "The account was disconnected.",
+	"queue-saved":             "The queue times were saved.",
+	"post-scheduled":          "The post is scheduled.",
+	"draft-saved":             "The draft was saved.",
+	"post-rescheduled":        "The post was rescheduled.",
+	"post-cancelled":          "The post was cancelled.",
+	"post-resolved-published": "The post is marked as published.",
+	"post-resolved-retry":     "The post will be published again now.",
+	"post-duplicated":         "This is a copy of the post, saved as a draft: change it and schedule it.",
 }
 
 func notice(r *http.Request) string {
