@@ -219,4 +219,7 @@ const (
 	NotifyNeedsCheck = "needs_check"
 	// NotifyOverdue: a post is still not out well after its time.
 	NotifyOverdue = "overdue"
+	// NotifyPresenceWorse: the latest presence audit found the brand's
+	// presence worse than the one before.
+	NotifyPresenceWorse = "presence_worse"
 )

@@ -12,6 +12,8 @@ import (
 	"github.com/portavoce/portavoce/internal/linkpreview"
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/netguard"
+	"github.com/portavoce/portavoce/internal/presence"
+	"github.com/portavoce/portavoce/internal/presence/siteaudit"
 	"github.com/portavoce/portavoce/internal/provider"
 	"github.com/portavoce/portavoce/internal/provider/bluesky"
 	"github.com/portavoce/portavoce/internal/provider/mastodon"
@@ -29,6 +31,7 @@ type publishing struct {
 	dispatcher *publish.Dispatcher
 	notifier   *publish.Notifier
 	checker    *publish.AccountChecker
+	presence   *presence.Service
 	db         *store.DB
 	log        *slog.Logger
 }
@@ -59,6 +62,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 		dispatcher: dispatcher,
 		notifier:   publish.NewNotifier(db, sender, c.BaseURL, 0, nil, log),
 		checker:    publish.NewAccountChecker(db, vault, publishers, c.AccountCheckEvery, log),
+		presence:   presence.New(db, guarded, siteaudit.Options{}, nil, log),
 		db:         db,
 		log:        log,
 	}, nil
@@ -80,5 +84,20 @@ func (p *publishing) start(ctx context.Context) *sync.WaitGroup {
 	if p.checker != nil {
 		wg.Go(func() { p.checker.Run(ctx) })
 	}
+	// Scheduled presence audits: looked for every minute.
+	wg.Go(func() {
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if err := p.presence.RunScheduled(ctx); err != nil && ctx.Err() == nil {
+				p.log.Warn("presence: scheduled audits", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
 	return &wg
 }

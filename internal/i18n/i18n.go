@@ -73,6 +73,8 @@ func T(lang Lang, msg string, args ...any) string {
 	if lang == IT {
 		if tr, ok := italian[msg]; ok {
 			msg = tr
+		} else if tr, ok := italianPresence[msg]; ok {
+			msg = tr
 		}
 	}
 	if len(args) == 0 {
@@ -84,7 +86,8 @@ func T(lang Lang, msg string, args ...any) string {
 // Has reports whether the Italian catalogue has msg.
 func Has(msg string) bool {
 	_, ok := italian[msg]
-	return ok
+	_, presence := italianPresence[msg]
+	return ok || presence
 }
 
 // Name is the language's own name, for the language switch.
@@ -98,8 +101,11 @@ func (l Lang) Name() string {
 // Messages lists the English messages the Italian catalogue translates, so
 // that a test can find translations nothing uses any more.
 func Messages() []string {
-	out := make([]string, 0, len(italian))
+	out := make([]string, 0, len(italian)+len(italianPresence))
 	for m := range italian {
+		out = append(out, m)
+	}
+	for m := range italianPresence {
 		out = append(out, m)
 	}
 	return out

@@ -458,4 +458,9 @@ var italian = map[string]string{
 	"Unverified post settled by hand":                                                "Post non verificato risolto a mano",
 	"choose published (it is on the network) or retry (it is not: publish it again)": "scegli published (è sul social) o retry (non c'è: pubblicalo di nuovo)",
 	"this post does not need checking any more: reload the page":                     "questo post non ha più bisogno di verifica: ricarica la pagina",
+	"The brand's presence got worse on %s":                                           "La presenza del marchio è peggiorata su %s",
+	"The latest audit of %s found new problems (score %s). Open the presence page for the findings and their fixes.": "L'ultima verifica di %s ha trovato nuovi problemi (punteggio %s). Apri la pagina Presenza per i problemi e le loro soluzioni.",
+	"choose how often the audit runs: never, every day or every week":                                                "scegli ogni quanto eseguire la verifica: mai, ogni giorno o ogni settimana",
+	"write the company's website first, then run the audit":                                                          "inserisci prima il sito dell'azienda, poi avvia la verifica",
+	"%q is not a web address: write it as https://www.example.it":                                                    "%q non è un indirizzo web: scrivilo come https://www.example.it",
 }

@@ -107,6 +107,9 @@ func (n *Notifier) send(ctx context.Context, note p.Notification) error {
 	lang := i18n.Parse(ws.Language)
 	subject, body := NotificationText(lang, note)
 	link := n.baseURL + "/w/" + ws.Slug + "/calendar"
+	if note.Kind == p.NotifyPresenceWorse {
+		link = n.baseURL + "/w/" + ws.Slug + "/presence"
+	}
 	if note.PostID != "" {
 		link = n.baseURL + "/w/" + ws.Slug + "/posts/" + note.PostID
 	}
@@ -136,6 +139,9 @@ func NotificationText(lang i18n.Lang, note p.Notification) (subject, body string
 	case p.NotifyOverdue:
 		return i18n.T(lang, "A post is late on %s", note.Account),
 			i18n.T(lang, "A post for %s is more than 10 minutes past its time and has not gone out yet; Portavoce keeps trying. %s", note.Account, note.Detail)
+	case p.NotifyPresenceWorse:
+		return i18n.T(lang, "The brand's presence got worse on %s", note.Account),
+			i18n.T(lang, "The latest audit of %s found new problems (score %s). Open the presence page for the findings and their fixes.", note.Account, note.Detail)
 	case p.NotifyNeedsCheck:
 		return i18n.T(lang, "Check a post on %s", note.Account),
 			i18n.T(lang, "Portavoce could not find out whether a post went out on %s (%s). Look at the account on the network, then mark the post as published or duplicate it.", note.Account, note.Detail)

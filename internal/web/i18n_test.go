@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/presence/siteaudit"
 )
 
 // messagesInUse collects every English message the UI and the domain show:
@@ -59,6 +60,10 @@ func messagesInUse(t *testing.T) []string {
 		set[v] = true
 	}
 	for _, v := range deliveryLabels {
+		set[v] = true
+	}
+	// The website audit's findings and fixes.
+	for _, v := range siteaudit.Messages() {
 		set[v] = true
 	}
 	for _, v := range append(slices.Clone(monthNames), weekdayNames...) {

@@ -61,6 +61,8 @@ type Server struct {
 	faults      []*fault
 	clock       *syntax.TIDClock
 	nextSession int
+	// blobData holds uploaded bytes by CID, for the image CDN (profile.go).
+	blobData map[string][]byte
 }
 
 type account struct {
@@ -77,6 +79,8 @@ type account struct {
 	blobs        map[string]blob  // by CID
 	windowStart  time.Time        // rate-limit window of record writes
 	windowPoints int
+	// profile is the app.bsky.actor.profile record, nil until written.
+	profile *profileRecord
 }
 
 type blob struct {
@@ -241,7 +245,8 @@ func (s *Server) Posts(did string) []Post {
 }
 
 // Inject makes the next matching calls fail: Op "post" is
-// com.atproto.repo.createRecord, "media" com.atproto.repo.uploadBlob.
+// com.atproto.repo.createRecord, "media" com.atproto.repo.uploadBlob,
+// "profile" com.atproto.repo.putRecord.
 // Faults apply to calls that authenticated; the first matching fault that
 // still has calls to fail answers.
 //

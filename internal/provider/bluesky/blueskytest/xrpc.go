@@ -56,6 +56,7 @@ var methods = map[string]method{
 	"com.atproto.repo.getRecord":         {false, (*Server).getRecord},
 	"com.atproto.repo.deleteRecord":      {true, (*Server).deleteRecord},
 	"app.bsky.actor.getProfile":          {false, (*Server).getProfile},
+	"com.atproto.repo.putRecord":         {true, (*Server).putRecord},
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -64,6 +65,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveXRPC(w, r)
 	case strings.HasPrefix(r.URL.Path, "/did:"):
 		s.servePLC(w, r)
+	case strings.HasPrefix(r.URL.Path, "/img/"):
+		s.serveImage(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -409,6 +412,7 @@ func (s *Server) getProfile(r *http.Request) reply {
 	if a.avatar != "" {
 		profile["avatar"] = a.avatar
 	}
+	s.profileViewLocked(a, profile)
 	return ok(profile)
 }
 
@@ -448,6 +452,7 @@ func (s *Server) uploadBlob(r *http.Request) reply {
 	ref := cidOf(cid.Raw, data)
 	s.mu.Lock()
 	a.blobs[ref] = blob{mimeType: mimeType, size: int64(len(data))}
+	s.keepBlobLocked(ref, data)
 	s.mu.Unlock()
 	out := ok(map[string]any{"blob": map[string]any{
 		"$type":    "blob",
@@ -482,6 +487,9 @@ func (s *Server) getRecord(r *http.Request) reply {
 	a := s.lookupLocked(q.Get("repo"))
 	if a == nil {
 		return xerr(http.StatusBadRequest, "InvalidRequest", "Could not find repo: "+q.Get("repo"))
+	}
+	if q.Get("collection") == profileCollection {
+		return s.profileRecordLocked(a, q.Get("rkey"), q.Get("cid"))
 	}
 	uri := "at://" + a.did + "/" + q.Get("collection") + "/" + q.Get("rkey")
 	var p *Post

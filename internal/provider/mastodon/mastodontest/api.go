@@ -45,10 +45,10 @@ func (s *Server) verifyCredentials(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	v := credentialAccountJSON{accountJSON: s.accountJSONLocked(t.account)}
+	s.sourceJSONLocked(t.account, &v)
 	s.mu.Unlock()
 	v.Source.Privacy = "public"
 	v.Source.Language = "en"
-	v.Source.Fields = []any{}
 	v.Role.ID, v.Role.Name, v.Role.Permissions = "-99", "", "0"
 	writeJSON(w, http.StatusOK, v)
 }

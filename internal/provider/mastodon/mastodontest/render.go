@@ -149,6 +149,7 @@ func (s *Server) accountJSONLocked(a *account) accountJSON {
 	if n := len(a.statuses); n > 0 {
 		v.LastStatusAt = ptr(a.statuses[n-1].created.UTC().Format("2006-01-02"))
 	}
+	s.profileJSONLocked(a, &v)
 	return v
 }
 

@@ -132,6 +132,8 @@ type account struct {
 	created                   time.Time
 	// statuses are the account's statuses not deleted, by ascending id.
 	statuses []*status
+	// profile is the rest of what the account shows (profile.go).
+	profile accountProfile
 }
 
 type status struct {
@@ -503,6 +505,7 @@ func (s *Server) routes() http.Handler {
 	handle("POST /api/v1/statuses", s.createStatus)
 	handle("GET /api/v1/statuses/{id}", s.getStatus)
 	handle("DELETE /api/v1/statuses/{id}", s.deleteStatus)
+	s.profileRoutes(handle)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Record not found")
 	})
