@@ -62,6 +62,9 @@ func messagesInUse(t *testing.T) []string {
 	for _, v := range deliveryLabels {
 		set[v] = true
 	}
+	for _, v := range severityLabels {
+		set[v] = true
+	}
 	// The website audit's findings and fixes.
 	for _, v := range siteaudit.Messages() {
 		set[v] = true

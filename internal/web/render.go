@@ -26,7 +26,7 @@ type pages struct {
 // pageNames lists the page templates; each defines "content" and is
 // rendered inside layout.html.
 var pageNames = []string{"setup", "login", "invite", "workspaces", "section", "settings", "audit", "account", "error",
-	"compose", "calendar", "accounts", "post"}
+	"compose", "calendar", "accounts", "post", "presence"}
 
 func loadPages() (*pages, error) {
 	ps := &pages{byLang: map[i18n.Lang]map[string]*template.Template{}}
@@ -53,6 +53,12 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 	return template.FuncMap{
 		"t":       func(msg string, args ...any) string { return i18n.T(lang, msg, args...) },
 		"network": p.NetworkName,
+		"severity": func(s string) string {
+			if label, ok := severityLabels[s]; ok {
+				return i18n.T(lang, label)
+			}
+			return s
+		},
 		// initial is the first letter of a name, for avatars without a
 		// picture.
 		"initial": func(s string) string {
@@ -140,6 +146,9 @@ var auditLabels = map[string]string{
 	p.AuditPostCancelled:    "Post cancelled",
 	p.AuditPostResolved:     "Unverified post settled by hand",
 }
+
+// severityLabels name how much an audit finding matters.
+var severityLabels = map[string]string{"critical": "Critical", "important": "Important", "minor": "Minor"}
 
 // deliveryLabels name a delivery's status for people.
 var deliveryLabels = map[string]string{
@@ -261,7 +270,8 @@ type pageData struct {
 	Deliveries   []deliveryView
 	Calendar     calendarView
 	// Movable is true when some of a post's deliveries have not started.
-	Movable bool
+	Movable  bool
+	Presence presenceView
 }
 
 // render writes a page with the layout, in the request's language.

@@ -33,6 +33,8 @@ import (
 	"github.com/portavoce/portavoce/internal/provider/bluesky/blueskytest"
 	"github.com/portavoce/portavoce/internal/provider/mastodon"
 	"github.com/portavoce/portavoce/internal/provider/mastodon/mastodontest"
+	"github.com/portavoce/portavoce/internal/presence"
+	"github.com/portavoce/portavoce/internal/presence/siteaudit"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/secrets"
 	"github.com/portavoce/portavoce/internal/store"
@@ -112,6 +114,9 @@ type fixture struct {
 	seq     int
 	// unverified is the post {unverified-post} made last.
 	unverified p.Post
+	// site is acme's website; presence audits it.
+	site     *httptest.Server
+	presence *presence.Service
 }
 
 // newFixture fills db with the fixture and starts a server over it.
@@ -191,8 +196,24 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.vault = secrets.NewVault(box, db)
 	f.connector = publish.NewConnector(db, f.vault, masto, sky, nil, nil)
 
+	// The brand's website, on loopback, for the presence audit.
+	f.site = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html lang="it"><head><title>Acme, the company that makes everything</title></head><body>Acme</body></html>`)
+	}))
+	t.Cleanup(f.site.Close)
+	f.presence = presence.New(db, networkClient, siteaudit.Options{}, nil, nil)
+	if _, err := f.presence.SaveSettings(context.Background(), workspace.Actor{User: f.users[admin]}, ownerOf(f.acme),
+		p.PresenceSettings{Website: f.site.URL, BrandName: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+
 	srv, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, Publishing: f.publishing,
-		Connector: f.connector, Media: db, DB: db})
+		Connector: f.connector, Media: db, DB: db, Presence: f.presence})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -562,6 +583,8 @@ func (f *fixture) placeholderValue(t *testing.T, caller who, ph string) string {
 		return f.schedule(t, "A post to move", f.masto.ID).ID
 	case "draft":
 		return f.saveDraft(t, f.acme, editor, "A draft to change", f.masto.ID).ID
+	case "site":
+		return f.site.URL
 	case "unverified-post":
 		// A post whose outcome could not be checked; {unverified-delivery}
 		// (later in the same path) is its delivery.
@@ -1104,6 +1127,26 @@ var scenarios = []scenario{
 	{method: "GET", path: "/w/acme/presence", who: viewer, code: 403, want: roleRefused},
 	{method: "GET", path: "/w/acme/presence", who: outsider, code: 404, want: noWorkspace},
 	{method: "GET", path: "/w/acme/presence", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Fpresence"},
+	{method: "POST", path: "/w/acme/presence/settings", who: admin, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 303, want: "/w/acme/presence?done=presence-saved"},
+	{method: "POST", path: "/w/acme/presence/settings", who: owner, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 303, want: "/w/acme/presence?done=presence-saved"},
+	{method: "POST", path: "/w/acme/presence/settings", who: manager, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 303, want: "/w/acme/presence?done=presence-saved"},
+	{method: "POST", path: "/w/acme/presence/settings", who: editor, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/presence/settings", who: agency, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/presence/settings", who: responder, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/presence/settings", who: viewer, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/presence/settings", who: outsider, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/presence/settings", who: anonymous, body: "website={site}&brand_name=Acme&audit_every=24h0m0s&profiles=https://mastodon.example/@acme", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/presence/settings", who: owner, body: "website=not+a+site&audit_every=0s", code: 400, want: "is not a web address", note: "not an address"},
+	{method: "POST", path: "/w/acme/presence/settings", who: owner, body: "website={site}&audit_every=5m0s", code: 400, want: "choose how often", note: "unknown schedule"},
+	{method: "POST", path: "/w/acme/presence/audit", who: admin, code: 303, want: "/w/acme/presence?done=audit-done"},
+	{method: "POST", path: "/w/acme/presence/audit", who: owner, code: 303, want: "/w/acme/presence?done=audit-done"},
+	{method: "POST", path: "/w/acme/presence/audit", who: manager, code: 303, want: "/w/acme/presence?done=audit-done"},
+	{method: "POST", path: "/w/acme/presence/audit", who: editor, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/presence/audit", who: agency, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/presence/audit", who: responder, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/presence/audit", who: viewer, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/presence/audit", who: outsider, code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/presence/audit", who: anonymous, code: 401, want: loginRequired},
 
 	{method: "GET", path: "/w/acme/media", who: admin, code: 200, want: "<h1>Media</h1>"},
 	{method: "GET", path: "/w/acme/media", who: owner, code: 200, want: "<h1>Media</h1>"},

@@ -17,6 +17,7 @@ import (
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/i18n"
 	"github.com/portavoce/portavoce/internal/linkpreview"
+	"github.com/portavoce/portavoce/internal/presence"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
@@ -50,6 +51,8 @@ type Deps struct {
 	Publishing *publish.Service
 	Connector  *publish.Connector
 	Media      MediaStore
+	// Presence audits the brand's website and profiles.
+	Presence *presence.Service
 	// Previews fetches link cards for the composer (nil: none shown).
 	Previews LinkPreviews
 	DB       Pinger

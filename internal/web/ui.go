@@ -292,6 +292,8 @@ var notices = map[string]string{
 	"post-cancelled":          "The post was cancelled.",
 	"post-resolved-published": "The post is marked as published.",
 	"post-resolved-retry":     "The post will be published again now.",
+	"presence-saved":          "The website and profiles were saved.",
+	"audit-done":              "The audit is done.",
 	"post-duplicated":         "This is a copy of the post, saved as a draft: change it and schedule it.",
 }
 
