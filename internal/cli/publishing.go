@@ -13,6 +13,7 @@ import (
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/netguard"
 	"github.com/portavoce/portavoce/internal/presence"
+	"github.com/portavoce/portavoce/internal/presence/profileaudit"
 	"github.com/portavoce/portavoce/internal/presence/siteaudit"
 	"github.com/portavoce/portavoce/internal/provider"
 	"github.com/portavoce/portavoce/internal/provider/bluesky"
@@ -62,7 +63,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 		dispatcher: dispatcher,
 		notifier:   publish.NewNotifier(db, sender, c.BaseURL, 0, nil, log),
 		checker:    publish.NewAccountChecker(db, vault, publishers, c.AccountCheckEvery, log),
-		presence:   presence.New(db, guarded, siteaudit.Options{}, nil, log),
+		presence:   presence.New(db, guarded, siteaudit.Options{}, profileaudit.Deps{Mastodon: masto, Bluesky: sky, Handles: sky, HTTP: guarded}, nil, log),
 		db:         db,
 		log:        log,
 	}, nil

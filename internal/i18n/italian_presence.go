@@ -1,8 +1,9 @@
 package i18n
 
-// italianPresence translates the presence audit's findings and fixes (the
-// formats internal/presence/siteaudit lists in Messages), kept apart from
-// the rest of the catalogue because there are many and they change together.
+// italianPresence translates the presence audits' findings and fixes (the
+// formats internal/presence/siteaudit and internal/presence/profileaudit list
+// in Messages), kept apart from the rest of the catalogue because there are
+// many and they change together.
 var italianPresence = map[string]string{
 	// The home page and the pages it links to.
 	"The home page answers with HTTP status %d instead of the page: nobody, Google included, can see the site": "La home page risponde con lo stato HTTP %d invece di mostrare la pagina: nessuno, Google compreso, può vedere il sito",
@@ -97,4 +98,66 @@ var italianPresence = map[string]string{
 	"Make %s a sitemap: an XML <urlset> with one <url><loc> per page, or a plain list of addresses, one per line": "Fare in modo che %s sia una sitemap: un file XML <urlset> con un <url><loc> per pagina, oppure un semplice elenco di indirizzi, uno per riga",
 	"The sitemap does not list %s":                                                                                "La sitemap non include %s",
 	"Add to the sitemap:\n%s":                                                                                     "Aggiungere alla sitemap:\n%s",
+
+	// The profile audit (internal/presence/profileaudit): profiles that
+	// cannot be read.
+	"The %s profile %s cannot be found (%s).": "Non è stato possibile trovare il profilo %s %s (%s).",
+	"Check the address or handle of the %s profile in the brand's settings; if the account was deleted or renamed, enter the new one.": "Verificare l'indirizzo o l'handle del profilo %s nelle impostazioni del marchio; se l'account è stato eliminato o rinominato, inserire quello nuovo.",
+	"The %s profile %s could not be read now (%s), so it was not checked.":                                                             "Al momento non è stato possibile leggere il profilo %s %s (%s), quindi non è stato verificato.",
+	"Run the audit again later.": "Ripetere la verifica più tardi.",
+
+	// Display name and bio.
+	"The %s profile %s has no display name: the network shows the bare handle.":                       "Il profilo %s %s non ha un nome visualizzato: la piattaforma mostra soltanto l'handle.",
+	"The display name on %s is %q, not the brand's name %q.":                                          "Il nome visualizzato su %s è %q, non il nome del marchio %q.",
+	"Set the display name of the %s profile to the brand's name.":                                     "Impostare il nome del marchio come nome visualizzato del profilo %s.",
+	"Set the display name of the %s profile to %q.":                                                   "Impostare il nome visualizzato del profilo %s su %q.",
+	"Set the display name of the %s profile to a short form of %q: %s allows %d characters.":          "Impostare come nome visualizzato del profilo %s una forma abbreviata di %q: %s consente al massimo %d caratteri.",
+	"The %s profile %s has no bio.":                                                                   "Il profilo %s %s non ha una bio.",
+	"Write a bio for the %s profile: what the brand does, in one or two sentences, with the website.": "Scrivere una bio per il profilo %s: di che cosa si occupa il marchio, in una o due frasi, con il sito web.",
+	"Write a bio for the %s profile; Portavoce can copy the one on %s: %q.":                           "Scrivere una bio per il profilo %s; Portavoce può copiare quella presente su %s: %q.",
+	"The bio on %s has %d characters; %s allows %d.":                                                  "La bio su %s ha %d caratteri; %s ne consente %d.",
+	"Shorten the bio of the %s profile by %d characters.":                                             "Accorciare la bio del profilo %s di %d caratteri.",
+
+	// Header image and link to the website.
+	"The %s profile %s has no header image.":                             "Il profilo %s %s non ha un'immagine di copertina.",
+	"Add a header image to the %s profile (%s), in the brand's colours.": "Aggiungere un'immagine di copertina al profilo %s (%s), nei colori del marchio.",
+	"The %s profile %s does not link to the brand's website %s.":         "Il profilo %s %s non contiene un link al sito web del marchio %s.",
+	"Set the profile field %q to %s (Edit profile → Extra fields), then link back from the site with <a rel=\"me\" href=\"%s\">Mastodon</a> so that Mastodon verifies it.":  "Impostare il campo del profilo %q su %s (Modifica profilo → Campi extra), poi inserire sul sito il link di ritorno <a rel=\"me\" href=\"%s\">Mastodon</a>, così che Mastodon lo verifichi.",
+	"The profile has %d fields, the most Mastodon allows: replace one with a field %q set to %s, then link back from the site with <a rel=\"me\" href=\"%s\">Mastodon</a>.": "Il profilo ha già %d campi, il massimo consentito da Mastodon: sostituirne uno con un campo %q impostato su %s, poi inserire sul sito il link di ritorno <a rel=\"me\" href=\"%s\">Mastodon</a>.",
+	"Set the profile's website to %s and end the description with it (Edit profile).":                                                                                       "Impostare %s come sito web del profilo e aggiungerlo in fondo alla descrizione (Modifica profilo).",
+	"Set the profile's website to %s (Edit profile); the description is too long to add it as well: shorten it by %d characters and add it.":                                "Impostare %s come sito web del profilo (Modifica profilo); la descrizione è troppo lunga per aggiungervi anche il link: accorciarla di %d caratteri e aggiungerlo.",
+
+	// Avatars and the brand's logo.
+	"The brand's logo at %s could not be read (%s), so the avatars were not compared with it.":                                                             "Non è stato possibile leggere il logo del marchio all'indirizzo %s (%s), quindi gli avatar non sono stati confrontati con il logo.",
+	"Give the address of the logo as a PNG or JPEG image, square, at least 400×400 pixels.":                                                                "Indicare come logo l'indirizzo di un'immagine PNG o JPEG quadrata, di almeno 400×400 pixel.",
+	"The %s profile %s has no avatar: the network shows its default picture.":                                                                              "Il profilo %s %s non ha un avatar: la piattaforma mostra l'immagine predefinita.",
+	"Upload the brand's logo as the avatar of the %s profile (square, at least 400×400 pixels).":                                                           "Caricare il logo del marchio come avatar del profilo %s (quadrato, di almeno 400×400 pixel).",
+	"Upload the brand's logo as the avatar of the %s profile: Portavoce can do it with the logo from the brand's settings.":                                "Caricare il logo del marchio come avatar del profilo %s: Portavoce può farlo con il logo indicato nelle impostazioni del marchio.",
+	"The avatar of the %s profile %s could not be read (%s), so it was not compared.":                                                                      "Non è stato possibile leggere l'avatar del profilo %s %s (%s), quindi non è stato confrontato.",
+	"The avatar of the %s profile %s is not the brand's logo.":                                                                                             "L'avatar del profilo %s %s non è il logo del marchio.",
+	"Replace the avatar of the %s profile with the brand's logo (square, at least 400×400 pixels).":                                                        "Sostituire l'avatar del profilo %s con il logo del marchio (quadrato, di almeno 400×400 pixel).",
+	"Replace the avatar of the %s profile with the brand's logo: Portavoce can upload the logo from the brand's settings.":                                 "Sostituire l'avatar del profilo %s con il logo del marchio: Portavoce può caricare il logo indicato nelle impostazioni del marchio.",
+	"The avatar of the %s profile %s differs from the one on %s (%s).":                                                                                     "L'avatar del profilo %s %s è diverso da quello su %s (%s).",
+	"Use the same picture, the brand's logo, as the avatar on every network; give the logo's address in the brand's settings and Portavoce can upload it.": "Usare la stessa immagine, il logo del marchio, come avatar su tutti i social; indicando l'indirizzo del logo nelle impostazioni del marchio, Portavoce potrà caricarlo.",
+
+	// Mastodon's verified link.
+	"The link to %s on the Mastodon profile %s is not verified: Mastodon shows no check mark next to it.":                                                                                                                                           "Il link a %s sul profilo Mastodon %s non è verificato: Mastodon non mostra accanto il segno di spunta.",
+	"The page %s already links back with rel=\"me\"; Mastodon checks links when the profile is saved: save it again (Portavoce can do it).":                                                                                                         "La pagina %s contiene già il link di ritorno con rel=\"me\"; Mastodon controlla i link quando il profilo viene salvato: salvarlo di nuovo (Portavoce può farlo).",
+	"The page %s already links back with rel=\"me\", but Mastodon checks only https:// addresses: write the field as https:// and save the profile again.":                                                                                          "La pagina %s contiene già il link di ritorno con rel=\"me\", ma Mastodon controlla solo gli indirizzi https://: scrivere il campo con https:// e salvare di nuovo il profilo.",
+	"Make sure %s can be opened, and that it contains <a rel=\"me\" href=\"%s\">Mastodon</a> (or <link rel=\"me\" href=\"%s\"> in its <head>); then save the Mastodon profile again.":                                                               "Verificare che %s si apra e che contenga <a rel=\"me\" href=\"%s\">Mastodon</a> (oppure <link rel=\"me\" href=\"%s\"> nel suo <head>); poi salvare di nuovo il profilo Mastodon.",
+	"Add <a rel=\"me\" href=\"%s\">Mastodon</a> to the page %s (or <link rel=\"me\" href=\"%s\"> in its <head>), with exactly that address; then save the Mastodon profile again so that it checks.":                                                "Aggiungere <a rel=\"me\" href=\"%s\">Mastodon</a> alla pagina %s (oppure <link rel=\"me\" href=\"%s\"> nel suo <head>), con esattamente quell'indirizzo; poi salvare di nuovo il profilo Mastodon, così che esegua la verifica.",
+	"Add <a rel=\"me\" href=\"%s\">Mastodon</a> to the page %s (or <link rel=\"me\" href=\"%s\"> in its <head>), with exactly that address, and write the field as https://: Mastodon checks only https:// addresses; then save the profile again.": "Aggiungere <a rel=\"me\" href=\"%s\">Mastodon</a> alla pagina %s (oppure <link rel=\"me\" href=\"%s\"> nel suo <head>), con esattamente quell'indirizzo, e scrivere il campo con https://: Mastodon controlla solo gli indirizzi https://; poi salvare di nuovo il profilo.",
+
+	// Bluesky's domain handle.
+	"The Bluesky handle is %s, not the brand's domain %s: a domain handle shows that the account is the brand's.":                                                                                                                                                                   "L'handle Bluesky è %s, non il dominio del marchio %s: un handle con il proprio dominio dimostra che l'account appartiene al marchio.",
+	"The Bluesky handle is %s, not the brand's domain %s: a domain handle shows that the account is the brand's. The domain names another account, %s.":                                                                                                                             "L'handle Bluesky è %s, non il dominio del marchio %s: un handle con il proprio dominio dimostra che l'account appartiene al marchio. Il dominio è associato a un altro account, %s.",
+	"The Bluesky handle is %s, not the brand's domain %s: a domain handle shows that the account is the brand's. Its set-up could not be checked (%s).":                                                                                                                             "L'handle Bluesky è %s, non il dominio del marchio %s: un handle con il proprio dominio dimostra che l'account appartiene al marchio. Non è stato possibile verificare la configurazione del dominio (%s).",
+	"The domain %s already names the Bluesky account %s (%s), but the account still uses the handle %s.":                                                                                                                                                                            "Il dominio %s è già associato all'account Bluesky %s (%s), ma l'account usa ancora l'handle %s.",
+	"In Bluesky open Settings → Account → Handle → \"I have my own domain\" and enter %s: the domain is already set up.":                                                                                                                                                            "In Bluesky aprire Impostazioni → Account → Nome utente → \"Ho il mio dominio\" e inserire %s: il dominio è già configurato.",
+	"To use @%s as the handle, add a DNS TXT record named _atproto.%s with the value did=%s (or serve the text %s at https://%s/.well-known/atproto-did); then in Bluesky open Settings → Account → Handle → \"I have my own domain\" and enter %s.":                                "Per usare @%s come handle, aggiungere un record DNS TXT con nome _atproto.%s e valore did=%s (oppure pubblicare il testo %s all'indirizzo https://%s/.well-known/atproto-did); poi in Bluesky aprire Impostazioni → Account → Nome utente → \"Ho il mio dominio\" e inserire %s.",
+	"Replace the domain's Bluesky record with this account's: add a DNS TXT record named _atproto.%s with the value did=%s (or serve the text %s at https://%s/.well-known/atproto-did); then in Bluesky open Settings → Account → Handle → \"I have my own domain\" and enter %s.": "Sostituire il record Bluesky del dominio con quello di questo account: impostare un record DNS TXT con nome _atproto.%s e valore did=%s (oppure pubblicare il testo %s all'indirizzo https://%s/.well-known/atproto-did); poi in Bluesky aprire Impostazioni → Account → Nome utente → \"Ho il mio dominio\" e inserire %s.",
+
+	// Handles across networks.
+	"The handles differ across networks: %s.":                                                           "Gli handle sono diversi da un social all'altro: %s.",
+	"Use the same name on every network where it is free, so that people who know one find the others.": "Usare lo stesso nome su tutti i social in cui è disponibile, così che chi ne conosce uno trovi anche gli altri.",
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 
 	p "github.com/portavoce/portavoce"
+	"github.com/portavoce/portavoce/internal/presence/profileaudit"
 	"github.com/portavoce/portavoce/internal/presence/siteaudit"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
@@ -45,23 +46,61 @@ var Intervals = []time.Duration{0, 24 * time.Hour, 7 * 24 * time.Hour}
 
 // Service runs and keeps the audits.
 type Service struct {
-	store  Store
-	client *http.Client
-	opts   siteaudit.Options
-	now    func() time.Time
-	log    *slog.Logger
+	store    Store
+	client   *http.Client
+	opts     siteaudit.Options
+	profiles profileaudit.Deps
+	now      func() time.Time
+	log      *slog.Logger
 }
 
 // New returns the service; client must be the SSRF-guarded client
-// (internal/netguard), since the addresses come from users.
-func New(s Store, client *http.Client, opts siteaudit.Options, now func() time.Time, log *slog.Logger) *Service {
+// (internal/netguard), since the addresses come from users. profiles reads
+// the brand's Mastodon and Bluesky profiles; with no readers, only the
+// website is audited.
+func New(s Store, client *http.Client, opts siteaudit.Options, profiles profileaudit.Deps, now func() time.Time, log *slog.Logger) *Service {
 	if now == nil {
 		now = time.Now
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{store: s, client: client, opts: opts, now: func() time.Time { return now().UTC() }, log: log}
+	if profiles.HTTP == nil {
+		profiles.HTTP = client
+	}
+	return &Service{store: s, client: client, opts: opts, profiles: profiles, now: func() time.Time { return now().UTC() }, log: log}
+}
+
+// severities maps the profile audit's severities onto the website's.
+var severities = map[string]string{profileaudit.SeverityError: "critical", profileaudit.SeverityWarning: "important",
+	profileaudit.SeverityNotice: "minor"}
+
+// profileRefs are the brand's Mastodon and Bluesky profiles the profile
+// audit can read: its connected accounts and the addresses it listed.
+func profileRefs(accounts []p.SocialAccount, addresses []string) []profileaudit.ProfileRef {
+	var refs []profileaudit.ProfileRef
+	seen := map[string]bool{}
+	add := func(r profileaudit.ProfileRef) {
+		key := r.Network + " " + strings.ToLower(r.String())
+		if !seen[key] {
+			seen[key] = true
+			refs = append(refs, r)
+		}
+	}
+	for _, a := range accounts {
+		if a.ProfileURL == "" {
+			continue
+		}
+		if r, ok := profileaudit.ParseProfileRef(a.ProfileURL); ok {
+			add(r)
+		}
+	}
+	for _, u := range addresses {
+		if r, ok := profileaudit.ParseProfileRef(u); ok {
+			add(r)
+		}
+	}
+	return refs
 }
 
 // Settings returns the workspace's presence settings, with the brand's name
@@ -175,6 +214,14 @@ func (s *Service) Run(ctx context.Context, ws p.Workspace, trigger string) (p.Pr
 	if err != nil {
 		return p.PresenceAudit{}, p.AuditChange{}, err
 	}
+	accounts, err := s.store.SocialAccounts(ctx, ws.ID, false)
+	if err != nil {
+		return p.PresenceAudit{}, p.AuditChange{}, err
+	}
+	st, err := s.store.PresenceSettings(ctx, ws.ID)
+	if err != nil {
+		return p.PresenceAudit{}, p.AuditChange{}, err
+	}
 	previous, err := s.store.PresenceAudits(ctx, ws.ID, 1)
 	if err != nil {
 		return p.PresenceAudit{}, p.AuditChange{}, err
@@ -193,6 +240,26 @@ func (s *Service) Run(ctx context.Context, ws p.Workspace, trigger string) (p.Pr
 		for _, f := range report.Findings {
 			audit.Findings = append(audit.Findings, p.AuditFinding{Source: "site", Check: f.Check, Severity: f.Severity, Impact: f.Impact,
 				Subject: f.Page, Message: f.Message, Format: f.Format, Args: f.Args, Fix: f.Fix, FixFormat: f.FixFormat, FixArgs: f.FixArgs})
+		}
+		// The profiles, when there are readers and profiles to read: the
+		// score is the mean of the website's and the profiles'.
+		refs := profileRefs(accounts, st.Profiles)
+		if len(refs) > 0 && s.profiles.Mastodon != nil && s.profiles.Bluesky != nil {
+			pr, err := profileaudit.Audit(ctx, s.profiles, profileaudit.Brand{Name: brand.Name, Website: brand.Website,
+				LogoURL: brand.Logo, Profiles: refs})
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return p.PresenceAudit{}, p.AuditChange{}, ctx.Err()
+			case err != nil:
+				s.log.Warn("presence: profile audit", "workspace", ws.ID, "err", err)
+			default:
+				audit.Score = (audit.Score + pr.Score + 1) / 2
+				for _, f := range pr.Findings {
+					audit.Findings = append(audit.Findings, p.AuditFinding{Source: "profile", Check: f.Check,
+						Severity: severities[f.Severity], Impact: f.Impact, Subject: f.Profile, Message: f.Message, Format: f.Format,
+						Args: f.Args, Fix: f.Fix, FixFormat: f.FixFormat, FixArgs: f.FixArgs})
+				}
+			}
 		}
 	}
 	if err := s.store.SaveAudit(ctx, audit); err != nil {

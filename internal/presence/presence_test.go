@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,7 +19,11 @@ import (
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/netguard"
 	"github.com/portavoce/portavoce/internal/presence"
+	"github.com/portavoce/portavoce/internal/presence/profileaudit"
 	"github.com/portavoce/portavoce/internal/presence/siteaudit"
+	"github.com/portavoce/portavoce/internal/provider/bluesky"
+	"github.com/portavoce/portavoce/internal/provider/mastodon"
+	"github.com/portavoce/portavoce/internal/provider/mastodon/mastodontest"
 	"github.com/portavoce/portavoce/internal/store"
 	"github.com/portavoce/portavoce/internal/store/storetest"
 	"github.com/portavoce/portavoce/internal/workspace"
@@ -88,7 +93,7 @@ func TestAuditHistoryAndWorse(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newSite(t, "caffe-rossi-ok")
 		client := netguard.NewClient(netguard.Options{Allow: []string{"127.0.0.1"}})
-		svc := presence.New(db, client, siteaudit.Options{}, nil, nil)
+		svc := presence.New(db, client, siteaudit.Options{}, profileaudit.Deps{}, nil, nil)
 		acc := newWorkspace(t, db)
 		actor := workspace.Actor{}
 
@@ -155,7 +160,7 @@ func TestScheduledAuditsRunOnce(t *testing.T) {
 		s := newSite(t, "caffe-rossi-ok")
 		client := netguard.NewClient(netguard.Options{Allow: []string{"127.0.0.1"}})
 		clock := time.Now()
-		svc := presence.New(db, client, siteaudit.Options{}, func() time.Time { return clock }, nil)
+		svc := presence.New(db, client, siteaudit.Options{}, profileaudit.Deps{}, func() time.Time { return clock }, nil)
 		due, later := newWorkspace(t, db), newWorkspace(t, db)
 		for _, acc := range []workspace.Access{due, later} {
 			if _, err := svc.SaveSettings(t.Context(), workspace.Actor{}, acc, p.PresenceSettings{Website: s.srv.URL,
@@ -184,4 +189,36 @@ func TestScheduledAuditsRunOnce(t *testing.T) {
 			t.Fatalf("audits: %d for the due workspace (want 1, scheduled), %d for the other (want 0)", len(a), len(b))
 		}
 	})
+}
+
+// TestProfilesAudited: the brand's Mastodon profile is audited with the
+// website, and a profile without the link to the site is a finding with
+// its fix.
+func TestProfilesAudited(t *testing.T) {
+	db := storetest.SQLite(t)
+	s := newSite(t, "caffe-rossi-ok")
+	masto := mastodontest.NewServer()
+	t.Cleanup(masto.Close)
+	masto.CreateAccount("cafferossi")
+	client := netguard.NewClient(netguard.Options{Allow: []string{"127.0.0.1"}})
+	sky := bluesky.New(client, "http://127.0.0.1:1", "http://127.0.0.1:1").Profiles("http://127.0.0.1:1", nil)
+	svc := presence.New(db, client, siteaudit.Options{}, profileaudit.Deps{Mastodon: mastodon.New(client), Bluesky: sky, Handles: sky}, nil, nil)
+	acc := newWorkspace(t, db)
+	if _, err := svc.SaveSettings(t.Context(), workspace.Actor{}, acc, p.PresenceSettings{Website: s.srv.URL, BrandName: "Caffè Rossi",
+		LocalBusiness: true, Profiles: []string{masto.URL() + "/@cafferossi"}}); err != nil {
+		t.Fatal(err)
+	}
+	audit, _, err := svc.RunNow(t.Context(), workspace.Actor{}, acc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var profileFindings []string
+	for _, f := range audit.Findings {
+		if f.Source == "profile" {
+			profileFindings = append(profileFindings, f.Check)
+		}
+	}
+	if !slices.Contains(profileFindings, "website-link-missing") || audit.Score >= 100 {
+		t.Fatalf("score %d, profile findings %v; want the missing link to the site", audit.Score, profileFindings)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/presence/profileaudit"
 	"github.com/portavoce/portavoce/internal/presence/siteaudit"
 )
 
@@ -67,6 +68,9 @@ func messagesInUse(t *testing.T) []string {
 	}
 	// The website audit's findings and fixes.
 	for _, v := range siteaudit.Messages() {
+		set[v] = true
+	}
+	for _, v := range profileaudit.Messages {
 		set[v] = true
 	}
 	for _, v := range append(slices.Clone(monthNames), weekdayNames...) {

@@ -29,6 +29,7 @@ import (
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/auth"
 	"github.com/portavoce/portavoce/internal/presence"
+	"github.com/portavoce/portavoce/internal/presence/profileaudit"
 	"github.com/portavoce/portavoce/internal/presence/siteaudit"
 	"github.com/portavoce/portavoce/internal/provider"
 	"github.com/portavoce/portavoce/internal/provider/bluesky"
@@ -206,7 +207,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		fmt.Fprint(w, `<!doctype html><html lang="it"><head><title>Acme, the company that makes everything</title></head><body>Acme</body></html>`)
 	}))
 	t.Cleanup(f.site.Close)
-	f.presence = presence.New(db, networkClient, siteaudit.Options{}, nil, nil)
+	f.presence = presence.New(db, networkClient, siteaudit.Options{}, profileaudit.Deps{}, nil, nil)
 	if _, err := f.presence.SaveSettings(context.Background(), workspace.Actor{User: f.users[admin]}, ownerOf(f.acme),
 		p.PresenceSettings{Website: f.site.URL, BrandName: "Acme"}); err != nil {
 		t.Fatal(err)
