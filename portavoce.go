@@ -134,6 +134,7 @@ const (
 	AuditPostRescheduled  = "post.rescheduled"
 	AuditPostCancelled    = "post.cancelled"
 	AuditPostResolved     = "post.resolved"
+	AuditProfileFixed     = "profile.fixed"
 )
 
 // Error is a domain error with a stable code (for API clients and tests) and

@@ -56,6 +56,8 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 		}
 		sender = smtp
 	}
+	audits := presence.New(db, guarded, siteaudit.Options{}, profileaudit.Deps{Mastodon: masto, Bluesky: sky, Handles: sky, HTTP: guarded}, nil, log)
+	audits.SetFixer(presence.Fixer{Secrets: vault, Updaters: map[string]profileaudit.ProfileUpdater{provider.Mastodon: masto, provider.Bluesky: sky.Profiles("", nil)}})
 	return &publishing{
 		service:    publish.New(db, publishers, dispatcher.Wake, nil, log),
 		connector:  publish.NewConnector(db, vault, masto, sky, nil, log),
@@ -63,7 +65,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 		dispatcher: dispatcher,
 		notifier:   publish.NewNotifier(db, sender, c.BaseURL, 0, nil, log),
 		checker:    publish.NewAccountChecker(db, vault, publishers, c.AccountCheckEvery, log),
-		presence:   presence.New(db, guarded, siteaudit.Options{}, profileaudit.Deps{Mastodon: masto, Bluesky: sky, Handles: sky, HTTP: guarded}, nil, log),
+		presence:   audits,
 		db:         db,
 		log:        log,
 	}, nil

@@ -488,4 +488,7 @@ var italian = map[string]string{
 	"The audit is done.":                   "La verifica è completata.",
 	"The website and profiles were saved.": "Il sito e i profili sono stati salvati.",
 	"Website and profiles":                 "Sito e profili",
+	"Portavoce cannot make this change itself: follow the fix by hand, or connect the account first": "Portavoce non può fare questa modifica da solo: segui la soluzione a mano, oppure collega prima l'account",
+	"%s refused the change: %s":    "%s ha rifiutato la modifica: %s",
+	"Profile fixed from Portavoce": "Profilo corretto da Portavoce",
 }

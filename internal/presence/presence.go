@@ -50,6 +50,7 @@ type Service struct {
 	client   *http.Client
 	opts     siteaudit.Options
 	profiles profileaudit.Deps
+	fixer    Fixer
 	now      func() time.Time
 	log      *slog.Logger
 }
@@ -309,4 +310,13 @@ func (s *Service) RunScheduled(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// auditLog records a profile change made from Portavoce.
+func (s *Service) auditLog(ctx context.Context, a workspace.Actor, workspaceID, check, account string) {
+	e := p.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), At: s.now(), ActorID: a.User.ID, ActorEmail: a.User.Email,
+		WorkspaceID: workspaceID, Action: p.AuditProfileFixed, Target: account, IP: a.IP, Detail: check}
+	if err := s.store.AddAudit(ctx, e); err != nil && !errors.Is(err, context.Canceled) {
+		s.log.Error("could not write the audit log", "action", e.Action, "error", err)
+	}
 }

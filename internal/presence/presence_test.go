@@ -2,6 +2,8 @@ package presence_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/json"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +26,7 @@ import (
 	"github.com/portavoce/portavoce/internal/provider/bluesky"
 	"github.com/portavoce/portavoce/internal/provider/mastodon"
 	"github.com/portavoce/portavoce/internal/provider/mastodon/mastodontest"
+	"github.com/portavoce/portavoce/internal/secrets"
 	"github.com/portavoce/portavoce/internal/store"
 	"github.com/portavoce/portavoce/internal/store/storetest"
 	"github.com/portavoce/portavoce/internal/workspace"
@@ -221,4 +224,87 @@ func TestProfilesAudited(t *testing.T) {
 	if !slices.Contains(profileFindings, "website-link-missing") || audit.Score >= 100 {
 		t.Fatalf("score %d, profile findings %v; want the missing link to the site", audit.Score, profileFindings)
 	}
+}
+
+// TestProfileFixApplied: the connected Mastodon account lacks the link to
+// the site; the fix is applied from Portavoce, the instance's profile gets
+// the link, and the next audit no longer has the finding and scores higher.
+func TestProfileFixApplied(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newSite(t, "caffe-rossi-ok")
+		masto := mastodontest.NewServer()
+		t.Cleanup(masto.Close)
+		client := netguard.NewClient(netguard.Options{Allow: []string{"127.0.0.1"}})
+		mc := mastodon.New(client)
+		sky := bluesky.New(client, "http://127.0.0.1:1", "http://127.0.0.1:1").Profiles("http://127.0.0.1:1", nil)
+		key := make([]byte, secrets.KeySize)
+		rand.Read(key)
+		box, _ := secrets.NewBox(key)
+		vault := secrets.NewVault(box, db)
+		svc := presence.New(db, client, siteaudit.Options{}, profileaudit.Deps{Mastodon: mc, Bluesky: sky, Handles: sky}, nil, nil)
+		svc.SetFixer(presence.Fixer{Secrets: vault, Updaters: map[string]profileaudit.ProfileUpdater{"mastodon": mc}})
+		acc := newWorkspace(t, db)
+
+		// The brand's Mastodon account, connected.
+		_, token := masto.CreateAccount("cafferossi")
+		profile, limits, creds, err := mc.Connect(t.Context(), masto.URL(), token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secretID, err := vault.Put(t.Context(), acc.Workspace.ID, "social_account", creds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, _ := json.Marshal(limits)
+		if _, err := db.ConnectSocialAccount(t.Context(), p.SocialAccount{ID: uuid.NewString(), WorkspaceID: acc.Workspace.ID,
+			Network: "mastodon", Server: masto.URL(), RemoteID: profile.RemoteID, Handle: profile.Handle, ProfileURL: profile.URL,
+			SecretID: secretID, Limits: string(l), CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SaveSettings(t.Context(), workspace.Actor{}, acc, p.PresenceSettings{Website: s.srv.URL, BrandName: "Caffè Rossi",
+			LocalBusiness: true}); err != nil {
+			t.Fatal(err)
+		}
+		before, _, err := svc.RunNow(t.Context(), workspace.Actor{}, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var subject string
+		for _, f := range before.Findings {
+			if f.Source == "profile" && f.Check == "website-link-missing" {
+				subject = f.Subject
+			}
+		}
+		if subject == "" {
+			t.Fatalf("no missing-link finding to fix: %+v", before.Findings)
+		}
+		if _, err := svc.Fix(t.Context(), workspace.Actor{}, acc, "header-missing", subject); err == nil {
+			t.Error("a finding Portavoce cannot fix was 'fixed'")
+		}
+		after, err := svc.Fix(t.Context(), workspace.Actor{}, acc, "website-link-missing", subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range after.Findings {
+			if f.Check == "website-link-missing" {
+				t.Fatalf("the finding is still there after the fix: %+v", f)
+			}
+		}
+		if after.Score <= before.Score {
+			t.Fatalf("score %d after the fix, %d before: want higher", after.Score, before.Score)
+		}
+		var linked bool
+		for _, fld := range masto.ProfileOf(profile.RemoteID).Fields {
+			if strings.Contains(fld.Value, s.srv.URL) {
+				linked = true
+			}
+		}
+		if !linked {
+			t.Fatalf("the Mastodon profile has no field with the site: %+v", masto.ProfileOf(profile.RemoteID).Fields)
+		}
+		if _, err := svc.Fix(t.Context(), workspace.Actor{}, workspace.Access{Workspace: acc.Workspace, Role: p.RoleEditor},
+			"website-link-missing", subject); err == nil {
+			t.Error("an editor applied a fix")
+		}
+	})
 }

@@ -145,6 +145,7 @@ var auditLabels = map[string]string{
 	p.AuditPostRescheduled:  "Post rescheduled",
 	p.AuditPostCancelled:    "Post cancelled",
 	p.AuditPostResolved:     "Unverified post settled by hand",
+	p.AuditProfileFixed:     "Profile fixed from Portavoce",
 }
 
 // severityLabels name how much an audit finding matters.
