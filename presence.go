@@ -53,6 +53,10 @@ type AuditFinding struct {
 	Fix       string `json:"fix"`
 	FixFormat string `json:"fix_format,omitempty"`
 	FixArgs   []any  `json:"fix_args,omitempty"`
+	// Fixable is true when Portavoce can make the change itself on a
+	// connected account.
+	Fixable bool   `json:"fixable,omitempty"`
+	Network string `json:"network,omitempty"`
 }
 
 // Key identifies a finding across audits, to tell what changed.

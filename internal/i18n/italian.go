@@ -489,6 +489,8 @@ var italian = map[string]string{
 	"The website and profiles were saved.": "Il sito e i profili sono stati salvati.",
 	"Website and profiles":                 "Sito e profili",
 	"Portavoce cannot make this change itself: follow the fix by hand, or connect the account first": "Portavoce non può fare questa modifica da solo: segui la soluzione a mano, oppure collega prima l'account",
-	"%s refused the change: %s":    "%s ha rifiutato la modifica: %s",
-	"Profile fixed from Portavoce": "Profilo corretto da Portavoce",
+	"%s refused the change: %s":                                           "%s ha rifiutato la modifica: %s",
+	"Profile fixed from Portavoce":                                        "Profilo corretto da Portavoce",
+	"The change was made on the network; the new audit shows the result.": "La modifica è stata fatta sul social; la nuova verifica mostra il risultato.",
+	"Make this change on %s":                                              "Fai questa modifica su %s",
 }

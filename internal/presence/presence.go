@@ -258,7 +258,7 @@ func (s *Service) Run(ctx context.Context, ws p.Workspace, trigger string) (p.Pr
 				for _, f := range pr.Findings {
 					audit.Findings = append(audit.Findings, p.AuditFinding{Source: "profile", Check: f.Check,
 						Severity: severities[f.Severity], Impact: f.Impact, Subject: f.Profile, Message: f.Message, Format: f.Format,
-						Args: f.Args, Fix: f.Fix, FixFormat: f.FixFormat, FixArgs: f.FixArgs})
+						Args: f.Args, Fix: f.Fix, FixFormat: f.FixFormat, FixArgs: f.FixArgs, Fixable: f.Fixable, Network: f.Network})
 				}
 			}
 		}

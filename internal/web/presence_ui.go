@@ -14,6 +14,9 @@ import (
 // findingView is a finding in the reader's language.
 type findingView struct {
 	Severity, Check, Subject, Message, Fix string
+	// Fixable findings offer to make the change on the network.
+	Fixable bool
+	Network string
 }
 
 // auditView is an audit for the presence page.
@@ -59,7 +62,8 @@ func (s *Server) showPresence(w http.ResponseWriter, r *http.Request, rq *reques
 		if i == 0 {
 			for _, f := range a.Findings {
 				av.Findings = append(av.Findings, findingView{Severity: f.Severity, Check: f.Check, Subject: f.Subject,
-					Message: sentence(translated(rq.lang, f.Message, f.Format, f.Args)), Fix: translated(rq.lang, f.Fix, f.FixFormat, f.FixArgs)})
+					Message: sentence(translated(rq.lang, f.Message, f.Format, f.Args)), Fix: translated(rq.lang, f.Fix, f.FixFormat, f.FixArgs),
+					Fixable: f.Fixable, Network: f.Network})
 			}
 			latest := av
 			v.Latest = &latest
@@ -115,5 +119,17 @@ func (s *Server) runPresenceAudit(w http.ResponseWriter, r *http.Request, rq *re
 		return err
 	}
 	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/presence?done=audit-done", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) fixProfile(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if _, err := s.deps.Presence.Fix(r.Context(), rq.actor(r, s), rq.access, r.PostFormValue("check"), r.PostFormValue("subject")); err != nil {
+		var e *p.Error
+		if errors.As(err, &e) && (e.Code == p.ECodeInvalid || e.Code == p.ECodeConflict) {
+			return s.showPresence(w, r, rq, status(e.Code), pageData{Error: translate(rq.lang, e)})
+		}
+		return err
+	}
+	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/presence?done=fix-applied", http.StatusSeeOther)
 	return nil
 }

@@ -88,6 +88,7 @@ func (s *Server) routeTable() []Route {
 		s.route("GET", "/w/{ws}/presence", InWorkspace, p.PermViewPresence, false, s.presencePage),
 		s.route("POST", "/w/{ws}/presence/settings", InWorkspace, p.PermManagePresence, false, s.savePresence),
 		s.route("POST", "/w/{ws}/presence/audit", InWorkspace, p.PermManagePresence, false, s.runPresenceAudit),
+		s.route("POST", "/w/{ws}/presence/fix", InWorkspace, p.PermManagePresence, false, s.fixProfile),
 		s.route("GET", "/w/{ws}/media", InWorkspace, p.PermManageMedia, false, s.section("media")),
 		s.route("GET", "/w/{ws}/settings", InWorkspace, p.PermViewMembers, false, s.settingsPage),
 		s.route("POST", "/w/{ws}/settings", InWorkspace, p.PermManageWorkspace, false, s.updateSettings),

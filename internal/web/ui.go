@@ -294,6 +294,7 @@ var notices = map[string]string{
 	"post-resolved-retry":     "The post will be published again now.",
 	"presence-saved":          "The website and profiles were saved.",
 	"audit-done":              "The audit is done.",
+	"fix-applied":             "The change was made on the network; the new audit shows the result.",
 	"post-duplicated":         "This is a copy of the post, saved as a draft: change it and schedule it.",
 }
 
