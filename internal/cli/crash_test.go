@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -176,14 +175,8 @@ func killMidPublish(t *testing.T, bin, engine string) {
 		limits          provider.Limits
 		creds           []byte
 	}{{provider.Mastodon, mastoURL, mp, ml, mcreds}, {provider.Bluesky, pds, sp, bluesky.Limits(), screds}} {
-		secretID, err := vault.Put(ctx, ws.ID, "social_account", a.creds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, _ := json.Marshal(a.limits)
-		acc, err := db.ConnectSocialAccount(ctx, p.SocialAccount{ID: uuid.NewString(), WorkspaceID: ws.ID, Network: a.network,
-			Server: a.server, RemoteID: a.profile.RemoteID, Handle: a.profile.Handle, SecretID: secretID, Limits: string(l),
-			CreatedAt: now, UpdatedAt: now})
+		acc, err := publish.NewConnector(db, vault, mc, bc, nil, nil).Save(ctx, workspace.Actor{User: owner}, ws, a.network, a.server,
+			a.profile, a.limits, a.creds)
 		if err != nil {
 			t.Fatal(err)
 		}

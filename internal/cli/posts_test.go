@@ -20,8 +20,10 @@ import (
 	"github.com/portavoce/portavoce/internal/provider/mastodon"
 	"github.com/portavoce/portavoce/internal/provider/mastodon/mastodontest"
 	"github.com/portavoce/portavoce/internal/provider/providertest"
+	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/secrets"
 	"github.com/portavoce/portavoce/internal/store"
+	"github.com/portavoce/portavoce/internal/workspace"
 )
 
 // TestPostCommands schedules, lists, shows, reschedules, cancels and
@@ -66,13 +68,8 @@ func TestPostCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secretID, err := secrets.NewVault(box, db).Put(ctx, ws.ID, "social_account", creds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := json.Marshal(limits)
-	acc, err := db.ConnectSocialAccount(ctx, p.SocialAccount{ID: uuid.NewString(), WorkspaceID: ws.ID, Network: "mastodon", Server: masto.URL(),
-		RemoteID: profile.RemoteID, Handle: profile.Handle, SecretID: secretID, Limits: string(l), CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()})
+	acc, err := publish.NewConnector(db, secrets.NewVault(box, db), nil, nil, nil, nil).Save(ctx, workspace.Actor{User: owner}, ws,
+		"mastodon", masto.URL(), profile, limits, creds)
 	if err != nil {
 		t.Fatal(err)
 	}

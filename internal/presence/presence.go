@@ -314,9 +314,5 @@ func (s *Service) RunScheduled(ctx context.Context) error {
 
 // auditLog records a profile change made from Portavoce.
 func (s *Service) auditLog(ctx context.Context, a workspace.Actor, workspaceID, check, account string) {
-	e := p.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), At: s.now(), ActorID: a.User.ID, ActorEmail: a.User.Email,
-		WorkspaceID: workspaceID, Action: p.AuditProfileFixed, Target: account, IP: a.IP, Detail: check}
-	if err := s.store.AddAudit(ctx, e); err != nil && !errors.Is(err, context.Canceled) {
-		s.log.Error("could not write the audit log", "action", e.Action, "error", err)
-	}
+	workspace.Record(ctx, s.store, s.log, s.now(), a, workspaceID, p.AuditProfileFixed, account, check)
 }

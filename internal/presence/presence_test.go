@@ -3,7 +3,6 @@ package presence_test
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/json"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +25,7 @@ import (
 	"github.com/portavoce/portavoce/internal/provider/bluesky"
 	"github.com/portavoce/portavoce/internal/provider/mastodon"
 	"github.com/portavoce/portavoce/internal/provider/mastodon/mastodontest"
+	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/secrets"
 	"github.com/portavoce/portavoce/internal/store"
 	"github.com/portavoce/portavoce/internal/store/storetest"
@@ -251,14 +251,8 @@ func TestProfileFixApplied(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		secretID, err := vault.Put(t.Context(), acc.Workspace.ID, "social_account", creds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, _ := json.Marshal(limits)
-		if _, err := db.ConnectSocialAccount(t.Context(), p.SocialAccount{ID: uuid.NewString(), WorkspaceID: acc.Workspace.ID,
-			Network: "mastodon", Server: masto.URL(), RemoteID: profile.RemoteID, Handle: profile.Handle, ProfileURL: profile.URL,
-			SecretID: secretID, Limits: string(l), CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}); err != nil {
+		if _, err := publish.NewConnector(db, vault, mc, nil, nil, nil).Save(t.Context(), workspace.Actor{}, acc.Workspace, "mastodon",
+			masto.URL(), profile, limits, creds); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.SaveSettings(t.Context(), workspace.Actor{}, acc, p.PresenceSettings{Website: s.srv.URL, BrandName: "Caffè Rossi",

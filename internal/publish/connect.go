@@ -175,7 +175,7 @@ func (c *Connector) FinishMastodon(ctx context.Context, a workspace.Actor, state
 	if err != nil {
 		return ws, p.SocialAccount{}, connectError(provider.Mastodon, st.Instance, err)
 	}
-	acc, err := c.save(ctx, a, ws, provider.Mastodon, st.Instance, profile, limits, creds)
+	acc, err := c.Save(ctx, a, ws, provider.Mastodon, st.Instance, profile, limits, creds)
 	return ws, acc, err
 }
 
@@ -206,10 +206,14 @@ func (c *Connector) ConnectBluesky(ctx context.Context, a workspace.Actor, acc w
 		return p.SocialAccount{}, connectError(provider.Bluesky, identifier, err)
 	}
 	limits := bluesky.Limits()
-	return c.save(ctx, a, acc.Workspace, provider.Bluesky, pds, profile, limits, creds)
+	return c.Save(ctx, a, acc.Workspace, provider.Bluesky, pds, profile, limits, creds)
 }
 
-func (c *Connector) save(ctx context.Context, a workspace.Actor, ws p.Workspace, network, server string, profile provider.Profile,
+// Save stores an account whose sign-in succeeded: its credentials sealed in
+// the vault, its profile and limits, and the audit entry. The connect flows
+// end here; tools and tests that signed in with a provider directly use it
+// too.
+func (c *Connector) Save(ctx context.Context, a workspace.Actor, ws p.Workspace, network, server string, profile provider.Profile,
 	limits provider.Limits, creds []byte) (p.SocialAccount, error) {
 	secretID, err := c.vault.Put(ctx, ws.ID, secretPurpose, creds)
 	if err != nil {
@@ -293,9 +297,5 @@ func hashState(state string) string {
 }
 
 func (c *Connector) audit(ctx context.Context, a workspace.Actor, workspaceID, action, target, detail string) {
-	e := p.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), At: c.now(), ActorID: a.User.ID, ActorEmail: a.User.Email,
-		WorkspaceID: workspaceID, Action: action, Target: target, IP: a.IP, Detail: detail}
-	if err := c.store.AddAudit(ctx, e); err != nil && !errors.Is(err, context.Canceled) {
-		c.log.Error("could not write the audit log", "action", action, "error", err)
-	}
+	workspace.Record(ctx, c.store, c.log, c.now(), a, workspaceID, action, target, detail)
 }

@@ -3,7 +3,6 @@ package publish_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync"
@@ -95,15 +94,8 @@ func newWorld(t testing.TB, db *store.DB) *world {
 
 func (w *world) connect(t testing.TB, network, server string, profile provider.Profile, limits provider.Limits, creds []byte) p.SocialAccount {
 	t.Helper()
-	secretID, err := w.vault.Put(t.Context(), w.ws.ID, "social_account", creds)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, _ := json.Marshal(limits)
-	now := time.Now().UTC()
-	a, err := w.db.ConnectSocialAccount(t.Context(), p.SocialAccount{ID: uuid.NewString(), WorkspaceID: w.ws.ID, Network: network,
-		Server: server, RemoteID: profile.RemoteID, Handle: profile.Handle, DisplayName: profile.DisplayName, SecretID: secretID,
-		Limits: string(l), CreatedAt: now, UpdatedAt: now})
+	a, err := publish.NewConnector(w.db, w.vault, w.mclient, w.bclient, nil, nil).Save(t.Context(), workspace.Actor{User: w.owner},
+		w.ws, network, server, profile, limits, creds)
 	if err != nil {
 		t.Fatal(err)
 	}

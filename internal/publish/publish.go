@@ -418,11 +418,7 @@ func (s *Service) Notifications(ctx context.Context, acc workspace.Access, limit
 }
 
 func (s *Service) audit(ctx context.Context, a workspace.Actor, workspaceID, action, target, detail string) {
-	e := p.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), At: s.now(), ActorID: a.User.ID, ActorEmail: a.User.Email,
-		WorkspaceID: workspaceID, Action: action, Target: target, IP: a.IP, Detail: detail}
-	if err := s.store.AddAudit(ctx, e); err != nil && !errors.Is(err, context.Canceled) {
-		s.log.Error("could not write the audit log", "action", action, "error", err)
-	}
+	workspace.Record(ctx, s.store, s.log, s.now(), a, workspaceID, action, target, detail)
 }
 
 // queueError names the account in a queue's refusal.

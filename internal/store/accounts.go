@@ -96,14 +96,6 @@ func (db *DB) SocialAccount(ctx context.Context, workspaceID, id string) (portav
 		WHERE workspace_id = $1 AND id = $2`, workspaceID, id))
 }
 
-// SetAccountStatus records an account's health: expired tokens, a rate
-// limit until some time, or healthy again.
-func (db *DB) SetAccountStatus(ctx context.Context, id, status, detail string, until, at time.Time) error {
-	_, err := db.write.ExecContext(ctx, `UPDATE social_accounts SET status = $1, status_detail = $2, rate_limited_until = $3, updated_at = $4
-		WHERE id = $5`, status, detail, us(until), us(at), id)
-	return wrap(err)
-}
-
 // DisconnectSocialAccount disconnects an account: its sealed tokens are
 // deleted and what was scheduled for it and has not gone out is cancelled;
 // the account stays on record, as "disconnected", for the history of the

@@ -22,11 +22,15 @@ func (db *DB) AddAudit(ctx context.Context, e portavoce.AuditEntry) error {
 const maxAuditField = 320
 
 // clip cuts s to maxAuditField bytes, on a character boundary.
-func clip(s string) string {
-	if len(s) <= maxAuditField {
+func clip(s string) string { return clipTo(s, maxAuditField) }
+
+// clipTo cuts s to at most n bytes, on a character boundary, marking the
+// cut.
+func clipTo(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	cut := maxAuditField
+	cut := n
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

@@ -264,12 +264,6 @@ type Finish struct {
 	AccountUntil  time.Time
 }
 
-// FinishAttempt records how an attempt ended, if node still holds the
-// delivery (else ErrLeaseLost, and nothing changes).
-func (db *DB) FinishAttempt(ctx context.Context, f Finish) error {
-	return db.FinishAttempts(ctx, []Finish{f})[0]
-}
-
 // FinishAttempts records several attempts' ends in one transaction (one
 // commit for many posts when many are due together). Each gets its own
 // answer: ErrLeaseLost for a delivery the node no longer holds, which
@@ -351,12 +345,7 @@ func finishIn(ctx context.Context, tx *sql.Tx, f Finish) (lost bool, err error) 
 }
 
 // clipLong bounds a network's message kept in the database.
-func clipLong(s string) string {
-	if len(s) > 2000 {
-		return s[:2000]
-	}
-	return s
-}
+func clipLong(s string) string { return clipTo(s, 2000) }
 
 // RenewLeases extends node's hold on the deliveries it is sending.
 func (db *DB) RenewLeases(ctx context.Context, node string, until time.Time) error {
@@ -459,16 +448,6 @@ func (db *DB) WorkspaceEmails(ctx context.Context, workspaceID string, roles []p
 		}
 	}
 	return out, wrap(rows.Err())
-}
-
-// OverdueDeliveries counts deliveries still waiting for their turn more
-// than grace after their due time: the scheduler's own health, exported as
-// a metric and shown to users.
-func (db *DB) OverdueDeliveries(ctx context.Context, now time.Time, grace time.Duration) (int, error) {
-	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status = 'scheduled' AND next_at < $1`,
-		us(now.Add(-grace))).Scan(&n)
-	return n, wrap(err)
 }
 
 // UnmarkEmailed puts a notification back in the queue after a failed send.

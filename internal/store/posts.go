@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/portavoce/portavoce"
@@ -39,41 +38,26 @@ func (db *DB) Media(ctx context.Context, workspaceID, id string) (portavoce.Medi
 		workspaceID, id), true)
 }
 
-// MediaInfo returns a workspace's files without their bytes, by id.
+// MediaInfo returns a workspace's files without their bytes, by id; ids
+// that are not the workspace's are left out.
 func (db *DB) MediaInfo(ctx context.Context, workspaceID string, ids []string) (map[string]portavoce.Media, error) {
 	out := map[string]portavoce.Media{}
-	for _, id := range ids {
-		if _, ok := out[id]; ok {
-			continue
-		}
-		m, err := scanMedia(db.read.QueryRowContext(ctx, `SELECT `+mediaColumns+` FROM media WHERE workspace_id = $1 AND id = $2`,
-			workspaceID, id), false)
-		if err != nil {
-			if err == portavoce.ErrNotFound {
-				continue
-			}
-			return nil, err
-		}
-		out[id] = m
+	if len(ids) == 0 {
+		return out, nil
 	}
-	return out, nil
-}
-
-// MediaList lists a workspace's files, newest first, without their bytes.
-func (db *DB) MediaList(ctx context.Context, workspaceID string, limit int) ([]portavoce.Media, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT `+mediaColumns+` FROM media WHERE workspace_id = $1
-		ORDER BY created_at DESC, id DESC LIMIT $2`, workspaceID, limit)
+	in, args := inList(ids, 2)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+mediaColumns+` FROM media WHERE workspace_id = $1 AND id IN (`+in+`)`,
+		append([]any{workspaceID}, args...)...)
 	if err != nil {
 		return nil, wrap(err)
 	}
 	defer rows.Close()
-	var out []portavoce.Media
 	for rows.Next() {
 		m, err := scanMedia(rows, false)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, m)
+		out[m.ID] = m
 	}
 	return out, wrap(rows.Err())
 }
@@ -204,14 +188,8 @@ func (db *DB) Post(ctx context.Context, workspaceID, id string) (portavoce.Post,
 func (db *DB) deliveriesOf(ctx context.Context, postIDs []string) (map[string][]portavoce.Delivery, error) {
 	out := map[string][]portavoce.Delivery{}
 	for start := 0; start < len(postIDs); start += 500 {
-		chunk := postIDs[start:min(start+500, len(postIDs))]
-		args := make([]any, len(chunk))
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-			marks[i] = fmt.Sprintf("$%d", i+1)
-		}
-		rows, err := db.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE post_id IN (`+strings.Join(marks, ",")+`)
+		in, args := inList(postIDs[start:min(start+500, len(postIDs))], 1)
+		rows, err := db.read.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE post_id IN (`+in+`)
 			ORDER BY due_at, account_id`, args...)
 		if err != nil {
 			return nil, wrap(err)

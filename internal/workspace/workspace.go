@@ -431,9 +431,21 @@ func (s *Service) InstanceAuditLog(ctx context.Context, u portavoce.User, before
 }
 
 func (s *Service) audit(ctx context.Context, a Actor, workspaceID, action, target, detail string) {
-	e := portavoce.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), At: s.now(), ActorID: a.User.ID, ActorEmail: a.User.Email,
+	Record(ctx, s.store, s.log, s.now(), a, workspaceID, action, target, detail)
+}
+
+// AuditStore keeps audit entries.
+type AuditStore interface {
+	AddAudit(ctx context.Context, e portavoce.AuditEntry) error
+}
+
+// Record writes one entry of a workspace's audit log, for every service
+// that acts for a person. A failure is logged, not returned: the action
+// itself has been done.
+func Record(ctx context.Context, s AuditStore, log *slog.Logger, at time.Time, a Actor, workspaceID, action, target, detail string) {
+	e := portavoce.AuditEntry{ID: uuid.Must(uuid.NewV7()).String(), At: at, ActorID: a.User.ID, ActorEmail: a.User.Email,
 		WorkspaceID: workspaceID, Action: action, Target: target, IP: a.IP, Detail: detail}
-	if err := s.store.AddAudit(ctx, e); err != nil && !errors.Is(err, context.Canceled) {
-		s.log.Error("could not write the audit log", "action", action, "error", err)
+	if err := s.AddAudit(ctx, e); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("could not write the audit log", "action", action, "error", err)
 	}
 }

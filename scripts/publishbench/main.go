@@ -15,7 +15,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
@@ -115,6 +114,7 @@ func run(posts, accounts int, latency time.Duration, database string, nodes int,
 	mc, bc := mastodon.New(hc), bluesky.New(hc, sky.URL(), sky.URL())
 
 	log.Printf("connecting %d accounts", accounts)
+	connector := publish.NewConnector(db, vault, mc, bc, nil, nil)
 	var ids, networks []string
 	mastoIDs, dids := []string{}, []string{}
 	for i := range accounts {
@@ -137,14 +137,7 @@ func run(posts, accounts int, latency time.Duration, database string, nodes int,
 			}
 			network, limits = provider.Bluesky, bluesky.Limits()
 		}
-		secretID, err := vault.Put(ctx, ws.ID, "social_account", creds)
-		if err != nil {
-			return err
-		}
-		l, _ := json.Marshal(limits)
-		acc, err := db.ConnectSocialAccount(ctx, p.SocialAccount{ID: uuid.NewString(), WorkspaceID: ws.ID, Network: network,
-			Server: server, RemoteID: profile.RemoteID, Handle: profile.Handle, SecretID: secretID, Limits: string(l),
-			CreatedAt: now, UpdatedAt: now})
+		acc, err := connector.Save(ctx, workspace.Actor{User: owner}, ws, network, server, profile, limits, creds)
 		if err != nil {
 			return err
 		}
