@@ -119,6 +119,8 @@ type Delivery struct {
 	// FirstAttempt is when the first attempt started: how long the
 	// network's idempotency memory still covers a repeat.
 	FirstAttempt time.Time
+	// ReplyTo, when set, is what the first part answers (an inbox reply).
+	ReplyTo *ReplyTo
 }
 
 // Publisher is the core of every provider.
