@@ -75,6 +75,9 @@ type PostContent struct {
 	// LinkPreview asks for a card of the first link where the network
 	// needs the client to build it (Bluesky).
 	LinkPreview bool `json:"link_preview,omitempty"`
+	// Reply makes the post an answer from the inbox: its first part
+	// replies to the target. Only the inbox sets it.
+	Reply *ReplyTarget `json:"reply,omitempty"`
 }
 
 // PostPart is one post of a thread.

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -298,4 +299,17 @@ func hashState(state string) string {
 
 func (c *Connector) audit(ctx context.Context, a workspace.Actor, workspaceID, action, target, detail string) {
 	workspace.Record(ctx, c.store, c.log, c.now(), a, workspaceID, action, target, detail)
+}
+
+// OpenAccount opens a connected account's credentials for a provider call.
+// Tokens the provider renews are sealed again under the same secret.
+func OpenAccount(ctx context.Context, s Secrets, a p.SocialAccount) (provider.Account, error) {
+	creds, err := s.Get(ctx, a.SecretID)
+	if err != nil {
+		return provider.Account{}, fmt.Errorf("open the credentials of %s: %w", a.Label(), err)
+	}
+	return provider.Account{ID: a.ID, Server: a.Server, RemoteID: a.RemoteID, Handle: a.Handle, Credentials: creds,
+		SaveCredentials: func(ctx context.Context, fresh []byte) error {
+			return s.Replace(ctx, a.SecretID, a.WorkspaceID, secretPurpose, fresh)
+		}}, nil
 }

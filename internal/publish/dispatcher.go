@@ -360,6 +360,10 @@ func (d *Dispatcher) prepare(ctx context.Context, a *attempt) error {
 	if a.delivery.FirstAttempt.IsZero() {
 		a.delivery.FirstAttempt = a.Start
 	}
+	if r := a.Content.Reply; r != nil {
+		a.delivery.ReplyTo = &provider.ReplyTo{RemoteID: r.RemoteID, CID: r.CID, RootID: r.RootID, RootCID: r.RootCID,
+			Direct: r.Direct, Handle: r.Handle, Conversation: r.Conversation}
+	}
 	for _, part := range parts {
 		pp := provider.Part{Text: part.Text}
 		for _, item := range part.Media {

@@ -82,16 +82,13 @@ func (c *AccountChecker) check(ctx context.Context, a p.SocialAccount) error {
 	if !ok {
 		return nil
 	}
-	creds, err := c.secrets.Get(ctx, a.SecretID)
+	pa, err := OpenAccount(ctx, c.secrets, a)
 	if err != nil {
 		return err
 	}
 	callCtx, cancel := context.WithTimeout(ctx, NetworkTimeout)
 	defer cancel()
-	profile, err := pub.Verify(callCtx, provider.Account{ID: a.ID, Server: a.Server, RemoteID: a.RemoteID, Handle: a.Handle,
-		Credentials: creds, SaveCredentials: func(ctx context.Context, fresh []byte) error {
-			return c.secrets.Replace(ctx, a.SecretID, a.WorkspaceID, secretPurpose, fresh)
-		}})
+	profile, err := pub.Verify(callCtx, pa)
 	now := c.now().UTC()
 	var pe *provider.Error
 	switch {

@@ -152,6 +152,27 @@ func (s *Service) accountsFor(ctx context.Context, workspaceID string, ids []str
 // queue) with one delivery per account. Scheduling needs the right to
 // publish and a post that passes validation for every account.
 func (s *Service) Create(ctx context.Context, a workspace.Actor, acc workspace.Access, d Draft, w When) (p.Post, error) {
+	d.Content.Reply = nil // replies come from the inbox (Reply), which checks the conversation
+	return s.create(ctx, a, acc, d, w)
+}
+
+// Reply publishes an answer from the inbox at once: one post to the
+// account the conversation is on, answering target, with the delivery
+// guarantees of every post (keys chosen before the first attempt, an
+// unknown outcome checked before any repeat). The caller has checked that
+// the conversation is the actor's to answer.
+func (s *Service) Reply(ctx context.Context, a workspace.Actor, acc workspace.Access, accountID, text string, target p.ReplyTarget) (p.Post, error) {
+	if !acc.Can(p.PermReplyInbox) {
+		return p.Post{}, p.Errorf(p.ECodeForbidden, "your role cannot answer conversations")
+	}
+	if strings.TrimSpace(text) == "" {
+		return p.Post{}, p.FieldError("text", "write the reply first")
+	}
+	d := Draft{Accounts: []string{accountID}, Content: p.PostContent{Parts: []p.PostPart{{Text: text}}, Reply: &target}}
+	return s.create(ctx, a, acc, d, When{Mode: "now"})
+}
+
+func (s *Service) create(ctx context.Context, a workspace.Actor, acc workspace.Access, d Draft, w When) (p.Post, error) {
 	now := s.now()
 	post := p.Post{ID: uuid.Must(uuid.NewV7()).String(), WorkspaceID: acc.Workspace.ID, CreatedBy: a.User.ID,
 		State: p.PostDraft, CreatedAt: now, UpdatedAt: now}
@@ -167,6 +188,7 @@ func (s *Service) Create(ctx context.Context, a workspace.Actor, acc workspace.A
 
 // Schedule turns a saved draft into a scheduled post.
 func (s *Service) Schedule(ctx context.Context, a workspace.Actor, acc workspace.Access, id string, d Draft, w When) (p.Post, error) {
+	d.Content.Reply = nil
 	post, err := s.store.Post(ctx, acc.Workspace.ID, id)
 	if err != nil {
 		return p.Post{}, err
@@ -206,11 +228,13 @@ func (s *Service) plan(ctx context.Context, acc workspace.Access, post *p.Post, 
 	if w.Mode == "" {
 		w.Mode = "draft"
 	}
-	if w.Mode != "draft" && !acc.Can(p.PermPublishPosts) {
+	reply := d.Content.Reply
+	if w.Mode != "draft" && !acc.Can(p.PermPublishPosts) && (reply == nil || !acc.Can(p.PermReplyInbox)) {
 		return p.Errorf(p.ECodeForbidden, "your role can save drafts but not schedule or publish: save it as a draft for a manager to schedule")
 	}
 	d.Content.Accounts = nil
 	post.Content = d.Content
+	post.Content.Reply = reply
 	post.Content.Accounts = d.Accounts
 	trimVariants(&post.Content)
 	accounts, err := s.accountsFor(ctx, acc.Workspace.ID, d.Accounts)

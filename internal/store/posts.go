@@ -125,8 +125,12 @@ func insertDelivery(ctx context.Context, tx *sql.Tx, d portavoce.Delivery) error
 // never half-scheduled.
 func (db *DB) CreatePost(ctx context.Context, p portavoce.Post) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			p.ID, p.WorkspaceID, p.CreatedBy, p.State, mustJSON(p.Content), us(p.ScheduledAt), us(p.CreatedAt), us(p.UpdatedAt))
+		conversation := ""
+		if p.Content.Reply != nil {
+			conversation = p.Content.Reply.ConversationID
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO posts (`+postColumns+`, conversation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			p.ID, p.WorkspaceID, p.CreatedBy, p.State, mustJSON(p.Content), us(p.ScheduledAt), us(p.CreatedAt), us(p.UpdatedAt), conversation)
 		if err != nil {
 			return err
 		}
@@ -222,7 +226,9 @@ type PostFilter struct {
 // Posts lists a workspace's posts by scheduled time, with their deliveries.
 // Drafts have no time and are listed only when asked for by state.
 func (db *DB) Posts(ctx context.Context, workspaceID string, f PostFilter) ([]portavoce.Post, error) {
-	q := `SELECT ` + postColumns + ` FROM posts WHERE workspace_id = $1`
+	// Replies from the inbox are posts too, but they live in their
+	// conversations, not on the calendar.
+	q := `SELECT ` + postColumns + ` FROM posts WHERE workspace_id = $1 AND conversation_id = ''`
 	args := []any{workspaceID}
 	if !f.From.IsZero() {
 		args = append(args, us(f.From))

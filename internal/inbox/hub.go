@@ -1,0 +1,47 @@
+package inbox
+
+import "sync"
+
+// Hub tells the inbox pages open on this node that a workspace's
+// conversations changed. Pages also look at the database every few
+// seconds, which carries changes made on other nodes.
+type Hub struct {
+	mu   sync.Mutex
+	subs map[string]map[chan struct{}]struct{}
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub { return &Hub{subs: map[string]map[chan struct{}]struct{}{}} }
+
+// Subscribe returns a channel that receives a signal when the workspace
+// changes, and the function that ends the subscription.
+func (h *Hub) Subscribe(workspaceID string) (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	h.mu.Lock()
+	if h.subs[workspaceID] == nil {
+		h.subs[workspaceID] = map[chan struct{}]struct{}{}
+	}
+	h.subs[workspaceID][ch] = struct{}{}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs[workspaceID], ch)
+		if len(h.subs[workspaceID]) == 0 {
+			delete(h.subs, workspaceID)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Publish signals every subscriber of the workspace; a subscriber that has
+// a signal pending gets no second one.
+func (h *Hub) Publish(workspaceID string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs[workspaceID] {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+}
