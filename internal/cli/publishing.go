@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/portavoce/portavoce/internal/config"
+	"github.com/portavoce/portavoce/internal/inbox"
 	"github.com/portavoce/portavoce/internal/linkpreview"
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/netguard"
@@ -33,6 +34,9 @@ type publishing struct {
 	notifier   *publish.Notifier
 	checker    *publish.AccountChecker
 	presence   *presence.Service
+	inbox      *inbox.Service
+	ingester   *inbox.Ingester
+	mailer     *inbox.Mailer
 	db         *store.DB
 	log        *slog.Logger
 }
@@ -58,8 +62,19 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 	}
 	audits := presence.New(db, guarded, siteaudit.Options{}, profileaudit.Deps{Mastodon: masto, Bluesky: sky, Handles: sky, HTTP: guarded}, nil, log)
 	audits.SetFixer(presence.Fixer{Secrets: vault, Updaters: map[string]profileaudit.ProfileUpdater{provider.Mastodon: masto, provider.Bluesky: sky.Profiles("", nil)}})
+	service := publish.New(db, publishers, dispatcher.Wake, nil, log)
+	inboxes := map[string]provider.Inbox{}
+	for _, pub := range publishers {
+		if ib, ok := pub.(provider.Inbox); ok {
+			inboxes[pub.Network()] = ib
+		}
+	}
+	hub := inbox.NewHub()
 	return &publishing{
-		service:    publish.New(db, publishers, dispatcher.Wake, nil, log),
+		service:    service,
+		inbox:      inbox.New(db, service, vault, inboxes, hub, nil, log),
+		ingester:   inbox.NewIngester(db, vault, inboxes, hub, inbox.IngestOptions{Node: node, Every: c.InboxPollEvery}, nil, log),
+		mailer:     inbox.NewMailer(db, sender, c.BaseURL, nil, log),
 		connector:  publish.NewConnector(db, vault, masto, sky, nil, log),
 		previews:   linkpreview.NewCache(guarded, 10*time.Minute, 1000),
 		dispatcher: dispatcher,
@@ -84,6 +99,8 @@ func (p *publishing) start(ctx context.Context) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	wg.Go(func() { p.dispatcher.Run(ctx) })
 	wg.Go(func() { p.notifier.Run(ctx) })
+	wg.Go(func() { p.ingester.Run(ctx) })
+	wg.Go(func() { p.mailer.Run(ctx, 5*time.Second) })
 	if p.checker != nil {
 		wg.Go(func() { p.checker.Run(ctx) })
 	}

@@ -54,6 +54,8 @@ type Config struct {
 	PublishLease       time.Duration
 	// AccountCheckEvery is how often every account's access is verified.
 	AccountCheckEvery time.Duration
+	// InboxPollEvery is how often each account's inbox is fetched.
+	InboxPollEvery time.Duration
 }
 
 // Setting describes one setting: its flag, variable, default and help. The
@@ -175,6 +177,8 @@ var Settings = []Setting{
 		dur("publish-lease", func(c *Config) *time.Duration { return &c.PublishLease })},
 	{"account-check-every", "PORTAVOCE_ACCOUNT_CHECK_EVERY", "30m", "how often (a `duration`) every connected account's access is verified, so that an expired one is shown before a post fails",
 		dur("account-check-every", func(c *Config) *time.Duration { return &c.AccountCheckEvery })},
+	{"inbox-poll-every", "PORTAVOCE_INBOX_POLL_EVERY", "1m", "how often (a `duration`) each connected account's replies, mentions and messages are fetched; Mastodon accounts also stream them live, and this is then the safety net",
+		dur("inbox-poll-every", func(c *Config) *time.Duration { return &c.InboxPollEvery })},
 }
 
 func urlSetting(name string, dst func(*Config) *string) func(*Config, string) error {

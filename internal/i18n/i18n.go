@@ -71,10 +71,11 @@ func FromAcceptLanguage(header string) Lang {
 // T translates a message into lang and formats it with args (fmt verbs).
 func T(lang Lang, msg string, args ...any) string {
 	if lang == IT {
-		if tr, ok := italian[msg]; ok {
-			msg = tr
-		} else if tr, ok := italianPresence[msg]; ok {
-			msg = tr
+		for _, c := range catalogues {
+			if tr, ok := c[msg]; ok {
+				msg = tr
+				break
+			}
 		}
 	}
 	if len(args) == 0 {
@@ -85,10 +86,16 @@ func T(lang Lang, msg string, args ...any) string {
 
 // Has reports whether the Italian catalogue has msg.
 func Has(msg string) bool {
-	_, ok := italian[msg]
-	_, presence := italianPresence[msg]
-	return ok || presence
+	for _, c := range catalogues {
+		if _, ok := c[msg]; ok {
+			return true
+		}
+	}
+	return false
 }
+
+// catalogues are the Italian translations, one map per part of the product.
+var catalogues = []map[string]string{italian, italianPresence, italianInbox}
 
 // Name is the language's own name, for the language switch.
 func (l Lang) Name() string {
@@ -101,12 +108,11 @@ func (l Lang) Name() string {
 // Messages lists the English messages the Italian catalogue translates, so
 // that a test can find translations nothing uses any more.
 func Messages() []string {
-	out := make([]string, 0, len(italian)+len(italianPresence))
-	for m := range italian {
-		out = append(out, m)
-	}
-	for m := range italianPresence {
-		out = append(out, m)
+	var out []string
+	for _, c := range catalogues {
+		for m := range c {
+			out = append(out, m)
+		}
 	}
 	return out
 }

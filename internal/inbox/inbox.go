@@ -616,3 +616,17 @@ func (s *Service) SaveSettings(ctx context.Context, a workspace.Actor, acc works
 func (s *Service) audit(ctx context.Context, a workspace.Actor, acc workspace.Access, action, target, detail string) {
 	workspace.Record(ctx, s.store, s.log, s.now(), a, acc.Workspace.ID, action, target, detail)
 }
+
+// Changed returns the conversations changed after since and the latest
+// change seen, for live pages. A responder learns only that something
+// changed ("*"), not which conversations.
+func (s *Service) Changed(ctx context.Context, acc workspace.Access, since time.Time) ([]string, time.Time, error) {
+	if err := canView(acc); err != nil {
+		return nil, since, err
+	}
+	ids, latest, err := s.store.ChangedConversations(ctx, acc.Workspace.ID, since)
+	if err != nil || len(ids) == 0 || !mineOnly(acc) {
+		return ids, latest, err
+	}
+	return []string{"*"}, latest, nil
+}

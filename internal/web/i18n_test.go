@@ -66,6 +66,9 @@ func messagesInUse(t *testing.T) []string {
 	for _, v := range severityLabels {
 		set[v] = true
 	}
+	for _, v := range inboxLabels {
+		set[v] = true
+	}
 	// The website audit's findings and fixes.
 	for _, v := range siteaudit.Messages() {
 		set[v] = true

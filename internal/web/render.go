@@ -26,7 +26,7 @@ type pages struct {
 // pageNames lists the page templates; each defines "content" and is
 // rendered inside layout.html.
 var pageNames = []string{"setup", "login", "invite", "workspaces", "section", "settings", "audit", "account", "error",
-	"compose", "calendar", "accounts", "post", "presence"}
+	"compose", "calendar", "accounts", "post", "presence", "inbox", "conversation", "inbox-settings"}
 
 func loadPages() (*pages, error) {
 	ps := &pages{byLang: map[i18n.Lang]map[string]*template.Template{}}
@@ -67,7 +67,8 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 			}
 			return "?"
 		},
-		"inc": func(i int) int { return i + 1 },
+		"inc":  func(i int) int { return i + 1 },
+		"list": func(v ...string) []string { return v },
 		"deliveryStatus": func(s string) string {
 			if label, ok := deliveryLabels[s]; ok {
 				return i18n.T(lang, label)
@@ -87,6 +88,14 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 			return t.In(loc).Format("2006-01-02 15:04 MST")
 		},
 		"lower": strings.ToLower,
+		// label names an inbox state, item kind, mood or action in the
+		// reader's language.
+		"label": func(s string) string {
+			if l, ok := inboxLabels[s]; ok {
+				return i18n.T(lang, l)
+			}
+			return s
+		},
 		"action": func(a string) string {
 			if label, ok := auditLabels[a]; ok {
 				return i18n.T(lang, label)
@@ -107,6 +116,14 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 	}
 }
 
+var inboxLabels = map[string]string{
+	"new": "New", "open": "Open", "waiting": "Waiting", "snoozed": "Snoozed", "done": "Done",
+	"reply": "Reply", "mention": "Mention", "quote": "Quote", "repost": "Repost", "message": "Direct message",
+	"negative": "Negative", "neutral": "Neutral", "positive": "Positive",
+	"like": "Like", "hide": "Hide", "delete": "Delete",
+	"it": "Italian", "en": "English", "fr": "French", "de": "German", "es": "Spanish", "pt": "Portuguese", "nl": "Dutch",
+}
+
 var roleLabels = map[p.Role]string{
 	p.RoleOwner: "Owner", p.RoleManager: "Manager", p.RoleEditor: "Editor",
 	p.RoleAgency: "Agency", p.RoleResponder: "Responder", p.RoleViewer: "Viewer",
@@ -123,6 +140,11 @@ var roleHelp = map[p.Role]string{
 
 // auditLabels names the audit actions for people.
 var auditLabels = map[string]string{
+	p.AuditInboxReplied:     "Answered a conversation",
+	p.AuditInboxAssigned:    "Assigned a conversation",
+	p.AuditInboxStatus:      "Changed a conversation's state",
+	p.AuditInboxNote:        "Added a note to a conversation",
+	p.AuditInboxAction:      "Acted on a network post from the inbox",
 	p.AuditSetup:            "Set-up of Portavoce",
 	p.AuditLogin:            "Logged in",
 	p.AuditLoginFailed:      "Failed login",
@@ -273,6 +295,7 @@ type pageData struct {
 	// Movable is true when some of a post's deliveries have not started.
 	Movable  bool
 	Presence presenceView
+	Inbox    inboxView
 }
 
 // render writes a page with the layout, in the request's language.

@@ -16,6 +16,7 @@ import (
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/inbox"
 	"github.com/portavoce/portavoce/internal/linkpreview"
 	"github.com/portavoce/portavoce/internal/presence"
 	"github.com/portavoce/portavoce/internal/publish"
@@ -53,6 +54,10 @@ type Deps struct {
 	Media      MediaStore
 	// Presence audits the brand's website and profiles.
 	Presence *presence.Service
+	// Inbox is the unified inbox; InboxEvery is how often accounts are
+	// fetched, shown on its page.
+	Inbox      *inbox.Service
+	InboxEvery time.Duration
 	// Previews fetches link cards for the composer (nil: none shown).
 	Previews LinkPreviews
 	DB       Pinger

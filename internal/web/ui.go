@@ -296,6 +296,17 @@ var notices = map[string]string{
 	"audit-done":              "The audit is done.",
 	"fix-applied":             "The change was made on the network; the new audit shows the result.",
 	"post-duplicated":         "This is a copy of the post, saved as a draft: change it and schedule it.",
+	"reply-sent":              "The reply is on its way; it is marked here when the network confirms it.",
+	"conversation-done":       "The conversation is done.",
+	"conversation-open":       "The conversation is open again.",
+	"conversation-snoozed":    "The conversation is snoozed.",
+	"conversation-assigned":   "The conversation was assigned.",
+	"note-added":              "The note was added.",
+	"tags-saved":              "The tags were saved.",
+	"action-done":             "Done on the network.",
+	"inbox-settings-saved":    "The inbox rules were saved.",
+	"saved-reply-saved":       "The saved reply was saved.",
+	"saved-reply-deleted":     "The saved reply was deleted.",
 }
 
 func notice(r *http.Request) string {
