@@ -814,7 +814,7 @@ func (db *DB) ClaimInboxPolls(ctx context.Context, node string, now time.Time, l
 			SELECT id FROM social_accounts WHERE status <> 'disconnected' ON CONFLICT (account_id) DO NOTHING`); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("a", socialAccountColumns)+`, c.cursor, c.failures
+		rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("a.", socialAccountColumns)+`, c.cursor, c.failures
 			FROM inbox_cursors c JOIN social_accounts a ON a.id = c.account_id
 			WHERE a.status NOT IN ('disconnected', 'expired') AND c.next_poll_at <= $1 AND c.lease_until <= $1
 			ORDER BY c.next_poll_at LIMIT $2`, us(now), limit)

@@ -35,12 +35,15 @@ const (
 // before d.FirstAttempt, oldest first (GET /api/v1/accounts/:id/statuses
 // with min_id: Mastodon ids are the creation time in milliseconds shifted
 // left by 16 bits, so a time gives an id to start from), and matches each
-// part in order by its reply chain (the first part answers nothing, each
-// next one the previous part), its number of attachments and its text: the
-// status's HTML content turned back into text, with whitespace collapsed
-// and mentions reduced to their user name, as Mastodon renders
-// "@user@server" as "@user". Links need no care: their hidden and
-// ellipsed spans still hold the whole address.
+// part in order by its reply chain (the first part answers nothing, or the
+// status d replies to; each next one the previous part), its number of
+// attachments and its text: the status's HTML content turned back into
+// text, with whitespace collapsed and mentions reduced to their user
+// name, as Mastodon renders "@user@server" as "@user". Links need no care:
+// their hidden and ellipsed spans still hold the whole address.
+//
+// The first part of an answer (d.ReplyTo) is matched as answering the
+// status it replies to, with the text Publish gave it (partText).
 //
 // Parts in d.Done are returned as they are. A part that is not found ends
 // the search: the next ones would have to answer it.
@@ -79,13 +82,13 @@ func (c *Client) Check(ctx context.Context, a provider.Account, d provider.Deliv
 	sure := idFor(first.Add(-checkSkew))
 
 	used := make(map[string]bool)
-	replyTo := ""
+	replyTo := firstParent(d)
 	if n := len(d.Done); n > 0 {
 		replyTo = d.Done[n-1].RemoteID
 	}
 	for i := len(d.Done); i < len(d.Parts); i++ {
 		part := d.Parts[i]
-		want := normalizeText(part.Text)
+		want := normalizeText(partText(a, d, i))
 		var match *status
 		matchAfter := false
 		for j := range statuses {

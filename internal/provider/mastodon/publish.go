@@ -48,6 +48,10 @@ func (s status) published() provider.Published {
 // status is posted with the part's key as Idempotency-Key, so that a
 // repeat within IdempotencyTTL returns the status already made instead of
 // a second one; accepted is called as soon as the instance answers.
+//
+// With d.ReplyTo the first part answers d.ReplyTo.RemoteID, and names the
+// person answered (see partText); a direct answer is posted with the
+// visibility "direct", every part of it.
 func (c *Client) Publish(ctx context.Context, a provider.Account, d provider.Delivery, accepted func(part int, p provider.Published) error) error {
 	token, err := tokenOf(a)
 	if err != nil {
@@ -58,9 +62,13 @@ func (c *Client) Publish(ctx context.Context, a provider.Account, d provider.Del
 			Reason: fmt.Sprintf("the delivery has %d keys for %d parts", len(d.Keys), len(d.Parts))}
 	}
 	base := strings.TrimSuffix(a.Server, "/")
-	replyTo := ""
+	replyTo := firstParent(d)
 	if n := len(d.Done); n > 0 {
 		replyTo = d.Done[n-1].RemoteID
+	}
+	visibility := "public"
+	if d.ReplyTo != nil && d.ReplyTo.Direct {
+		visibility = "direct"
 	}
 	for i := len(d.Done); i < len(d.Parts); i++ {
 		part := d.Parts[i]
@@ -72,7 +80,7 @@ func (c *Client) Publish(ctx context.Context, a provider.Account, d provider.Del
 			}
 			mediaIDs = append(mediaIDs, id)
 		}
-		st, err := c.postStatus(ctx, base, token, i, part.Text, mediaIDs, replyTo, d.Keys[i])
+		st, err := c.postStatus(ctx, base, token, i, partText(a, d, i), visibility, mediaIDs, replyTo, d.Keys[i])
 		if err != nil {
 			return err
 		}
@@ -84,9 +92,57 @@ func (c *Client) Publish(ctx context.Context, a provider.Account, d provider.Del
 	return nil
 }
 
+// firstParent is the status the first part answers: the one d replies
+// to, if any.
+func firstParent(d provider.Delivery) string {
+	if d.ReplyTo != nil {
+		return d.ReplyTo.RemoteID
+	}
+	return ""
+}
+
+// partText is the text part i is posted with. An answer to someone starts
+// with their handle, as Mastodon's own composer writes it, unless the text
+// already mentions them: a mention is what notifies them, and a direct
+// status reaches only the accounts it mentions, so every part of a direct
+// answer names them, a public answer only its first part.
+func partText(a provider.Account, d provider.Delivery, i int) string {
+	text := d.Parts[i].Text
+	r := d.ReplyTo
+	if r == nil || r.Handle == "" || i > 0 && !r.Direct {
+		return text
+	}
+	handle := strings.TrimPrefix(r.Handle, "@")
+	if mentionsHandle(text, handle, localDomain(a)) {
+		return text
+	}
+	return "@" + handle + " " + text
+}
+
+// mentionsHandle says whether text mentions handle ("user" or
+// "user@domain"), a domain left out meaning the local one.
+func mentionsHandle(text, handle, local string) bool {
+	user, domain, _ := strings.Cut(handle, "@")
+	if domain == "" {
+		domain = local
+	}
+	for _, m := range mention.FindAllStringSubmatch(text, -1) {
+		// m[0] is the character before the "@", then "@user" and an
+		// optional "@domain".
+		_, d, _ := strings.Cut(m[0][len(m[1])+1:], "@")
+		if d == "" {
+			d = local
+		}
+		if strings.EqualFold(m[2], user) && strings.EqualFold(d, domain) {
+			return true
+		}
+	}
+	return false
+}
+
 // postStatus is POST /api/v1/statuses.
-func (c *Client) postStatus(ctx context.Context, base, token string, part int, text string, mediaIDs []string, replyTo, key string) (status, error) {
-	form := url.Values{"status": {text}, "visibility": {"public"}}
+func (c *Client) postStatus(ctx context.Context, base, token string, part int, text, visibility string, mediaIDs []string, replyTo, key string) (status, error) {
+	form := url.Values{"status": {text}, "visibility": {visibility}}
 	for _, id := range mediaIDs {
 		form.Add("media_ids[]", id)
 	}

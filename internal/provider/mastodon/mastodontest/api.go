@@ -87,7 +87,7 @@ func (s *Server) instance(w http.ResponseWriter, r *http.Request) {
 		"thumbnail":   map[string]any{"url": s.base + "/packs/media/images/preview.png"},
 		"languages":   []string{"en"},
 		"configuration": map[string]any{
-			"urls":     map[string]any{"streaming": strings.Replace(s.base, "http", "ws", 1)},
+			"urls":     map[string]any{"streaming": s.streamingURL()},
 			"vapid":    map[string]any{"public_key": ""},
 			"accounts": map[string]any{"max_featured_tags": 10, "max_pinned_statuses": 5},
 			"statuses": map[string]any{
@@ -405,6 +405,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	s.statuses[id] = st
 	me.statuses = append(me.statuses, st)
+	s.statusCreatedLocked(st)
 	if key != "" {
 		s.idem[idemKey] = idemEntry{statusID: id, expires: now.Add(IdempotencyTTL)}
 	}
@@ -413,13 +414,15 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 	answer(http.StatusOK, body)
 }
 
-// visible says whether a viewer (nil: anonymous) may see a status.
+// visible says whether a viewer (nil: anonymous) may see a status: a
+// private one is for followers (none here) and the accounts it mentions, a
+// direct one for those only (entities/Status#visibility).
 func visible(st *status, viewer *account) bool {
 	switch st.visibility {
 	case "public", "unlisted":
 		return true
 	}
-	return viewer != nil && viewer == st.account
+	return viewer != nil && (viewer == st.account || mentions(st, viewer))
 }
 
 // getStatus is GET /api/v1/statuses/:id.
@@ -441,9 +444,10 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // deleteStatus is DELETE /api/v1/statuses/:id: the deleted status with
-// its source text. Its media are freed for a redraft. The Idempotency-Key
-// stays remembered: a repeat with it then answers 404, as
-// PostStatusService's find of the remembered id does.
+// its source text. Its media are freed for a redraft, its notifications
+// deleted (removeStatusLocked). The Idempotency-Key stays remembered: a
+// repeat with it then answers 404, as PostStatusService's find of the
+// remembered id does.
 func (s *Server) deleteStatus(w http.ResponseWriter, r *http.Request) {
 	t := s.authenticate(w, r, "write:statuses")
 	if t == nil {
@@ -457,17 +461,7 @@ func (s *Server) deleteStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.statusJSONLocked(st)
-	st.deleted = true
-	a := st.account
-	if i := slices.Index(a.statuses, st); i >= 0 {
-		a.statuses = slices.Delete(a.statuses, i, i+1)
-	}
-	for _, m := range st.media {
-		m.status = nil
-	}
-	if st.inReplyTo != nil {
-		st.inReplyTo.replies--
-	}
+	s.removeStatusLocked(st)
 	s.mu.Unlock()
 	v.Text = ptr(st.text)
 	writeJSON(w, http.StatusOK, v)

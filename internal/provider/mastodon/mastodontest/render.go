@@ -117,6 +117,9 @@ type statusJSON struct {
 	Emojis             []any            `json:"emojis"`
 	Card               any              `json:"card"`
 	Poll               any              `json:"poll"`
+	// Quote is the status quoted (entities/Quote, since 4.4), a
+	// ShallowQuote in a status that is itself quoted, or null.
+	Quote any `json:"quote"`
 	// Text is the source, only in the answer to a deletion.
 	Text *string `json:"text,omitempty"`
 }
@@ -191,6 +194,10 @@ func (s *Server) statusJSONLocked(st *status) statusJSON {
 		v.InReplyToAccountID = ptr(st.inReplyTo.account.id)
 	}
 	v.RepliesCount = st.replies
+	v.FavouritesCount, v.ReblogsCount = len(st.favourites), len(st.reblogs)
+	if st.quoted != nil {
+		v.Quote = s.quoteJSONLocked(st.quoted)
+	}
 	if st.application != nil {
 		v.Application = &applicationJSON{Name: st.application.name}
 		if st.application.website != "" {

@@ -4,7 +4,8 @@
 // real instance validates and answers with the documented shapes, status
 // codes, headers and error messages (docs.joinmastodon.org: methods/apps,
 // methods/oauth, methods/accounts, methods/instance, methods/media,
-// methods/statuses, api/rate-limits, api/guidelines#pagination; and
+// methods/statuses, methods/notifications, methods/conversations,
+// methods/streaming, api/rate-limits, api/guidelines#pagination; and
 // Mastodon's own source where the documentation is silent:
 // PostStatusService, Api::ErrorHandling, Api::RateLimitHeaders,
 // rack_attack.rb, TextFormatter).
@@ -91,6 +92,16 @@ type Server struct {
 	calls    map[string]int
 	windows  map[string]*window
 	signedIn *account
+	// notes are the notifications, by recipient account id, by
+	// ascending id (inbox.go).
+	notes    map[string][]*notification
+	lastNote uint64
+	// streams are the open user streams; streamTS is the separate
+	// streaming host, nil while streams are served by the instance's own
+	// host; closing ends every stream when the server closes.
+	streams  map[*stream]bool
+	streamTS *httptest.Server
+	closing  chan struct{}
 
 	latency    time.Duration
 	processing time.Duration
@@ -155,6 +166,11 @@ type status struct {
 	application *app
 	created     time.Time
 	deleted     bool
+	// favourites and reblogs are who favourited and who boosted it, in
+	// order; quoted is the status it quotes (inbox.go).
+	favourites []*account
+	reblogs    []*reblog
+	quoted     *status
 }
 
 type media struct {
@@ -204,6 +220,9 @@ func NewServer() *Server {
 		idem:       make(map[string]idemEntry),
 		calls:      make(map[string]int),
 		windows:    make(map[string]*window),
+		notes:      make(map[string][]*notification),
+		streams:    make(map[*stream]bool),
+		closing:    make(chan struct{}),
 		maxChars:   DefaultMaxChars,
 		maxMedia:   DefaultMaxMedia,
 		rateLimit:  300,
@@ -223,8 +242,22 @@ func (s *Server) URL() string { return s.base }
 // one closes its connections with the server).
 func (s *Server) Client() *http.Client { return s.ts.Client() }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.ts.Close() }
+// Close shuts the server down, ending the open streams first (an
+// httptest.Server waits for every request in progress).
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.closing:
+	default:
+		close(s.closing)
+	}
+	streamTS := s.streamTS
+	s.mu.Unlock()
+	if streamTS != nil {
+		streamTS.Close()
+	}
+	s.ts.Close()
+}
 
 // SetClock replaces the server's clock: status ids, created_at, the
 // Idempotency-Key memory, authorization codes, media processing and
@@ -309,7 +342,7 @@ func (s *Server) SignIn(accountID string) {
 
 // RevokeTokens revokes every access token of the account, as when the user
 // removes the application from their settings: the API then answers 401
-// "The access token was revoked".
+// "The access token was revoked", and the streams opened with them end.
 func (s *Server) RevokeTokens(accountID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -318,10 +351,13 @@ func (s *Server) RevokeTokens(accountID string) {
 			t.revoked = true
 		}
 	}
+	s.endStreamsLocked(accountID)
 }
 
 // Inject makes the next matching calls fail: Op "post" matches POST
-// /api/v1/statuses, "media" the uploads, "" both. Skip lets that many
+// /api/v1/statuses, "media" the uploads, "" both; "inbox" matches GET
+// /api/v1/notifications and "act" the favourites and boosts, and only
+// faults injected with those ops reach them. Skip lets that many
 // matching calls through first; Times is how many then fail (0 means 1).
 // Faults apply in the order injected, one at a time.
 //
@@ -395,20 +431,25 @@ func (s *Server) Statuses(accountID string) []Status {
 	}
 	out := make([]Status, 0, len(a.statuses))
 	for _, st := range a.statuses {
-		v := Status{
-			ID: st.id, Text: st.text, SpoilerText: st.spoiler, Visibility: st.visibility, Language: st.language,
-			Content: st.content, URL: s.statusURL(st), IdempotencyKey: st.key, CreatedAt: st.created,
-		}
-		if st.inReplyTo != nil {
-			v.InReplyToID = st.inReplyTo.id
-		}
-		for _, m := range st.media {
-			v.Media = append(v.Media, Media{ID: m.id, Type: m.kind, ContentType: m.contentType, Description: m.description,
-				Width: m.width, Height: m.height, Size: m.size})
-		}
-		out = append(out, v)
+		out = append(out, s.statusViewLocked(st))
 	}
 	return out
+}
+
+// statusViewLocked is a status as Statuses shows it.
+func (s *Server) statusViewLocked(st *status) Status {
+	v := Status{
+		ID: st.id, Text: st.text, SpoilerText: st.spoiler, Visibility: st.visibility, Language: st.language,
+		Content: st.content, URL: s.statusURL(st), IdempotencyKey: st.key, CreatedAt: st.created,
+	}
+	if st.inReplyTo != nil {
+		v.InReplyToID = st.inReplyTo.id
+	}
+	for _, m := range st.media {
+		v.Media = append(v.Media, Media{ID: m.id, Type: m.kind, ContentType: m.contentType, Description: m.description,
+			Width: m.width, Height: m.height, Size: m.size})
+	}
+	return v
 }
 
 // nextIDLocked returns a new Snowflake-like id: the clock in milliseconds
@@ -506,6 +547,7 @@ func (s *Server) routes() http.Handler {
 	handle("GET /api/v1/statuses/{id}", s.getStatus)
 	handle("DELETE /api/v1/statuses/{id}", s.deleteStatus)
 	s.profileRoutes(handle)
+	s.inboxRoutes(handle)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "Record not found")
 	})
