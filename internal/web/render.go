@@ -90,7 +90,8 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 		"lower": strings.ToLower,
 		// label names an inbox state, item kind, mood or action in the
 		// reader's language.
-		"label": func(s string) string {
+		"label": func(v any) string {
+			s := fmt.Sprint(v)
 			if l, ok := inboxLabels[s]; ok {
 				return i18n.T(lang, l)
 			}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -28,6 +29,7 @@ import (
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/auth"
+	"github.com/portavoce/portavoce/internal/inbox"
 	"github.com/portavoce/portavoce/internal/presence"
 	"github.com/portavoce/portavoce/internal/presence/profileaudit"
 	"github.com/portavoce/portavoce/internal/presence/siteaudit"
@@ -118,6 +120,10 @@ type fixture struct {
 	// site is acme's website; presence audits it.
 	site     *httptest.Server
 	presence *presence.Service
+	// inbox answers acme's conversations; lastItem is the item of the
+	// conversation a row made last ({conversation-item}).
+	inbox    *inbox.Service
+	lastItem string
 }
 
 // newFixture fills db with the fixture and starts a server over it.
@@ -213,8 +219,11 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 		t.Fatal(err)
 	}
 
+	f.inbox = inbox.New(db, f.publishing, f.vault, map[string]provider.Inbox{provider.Mastodon: masto, provider.Bluesky: sky},
+		inbox.NewHub(), nil, nil)
+
 	srv, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, Publishing: f.publishing,
-		Connector: f.connector, Media: db, DB: db, Presence: f.presence})
+		Connector: f.connector, Media: db, DB: db, Presence: f.presence, Inbox: f.inbox, InboxEvery: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,6 +269,58 @@ func (f *fixture) setUpPublishing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// conversation makes a fan on the test instance answer acme, stores what
+// the inbox would have fetched, and returns the conversation's id
+// (assigned to assignee when not empty).
+func (f *fixture) conversation(t *testing.T, assignee string) string {
+	t.Helper()
+	ctx := context.Background()
+	f.seq++
+	fanID, fanToken := f.mastodon.CreateAccount(fmt.Sprintf("fan%d", f.seq))
+	form := url.Values{"status": {"@acme Thanks for the coffee!"}, "visibility": {"public"}}
+	req, _ := http.NewRequest("POST", f.mastodon.URL()+"/api/v1/statuses", strings.NewReader(form.Encode()))
+	req.Header.Set("Authorization", "Bearer "+fanToken)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ ID, URL string }
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if err != nil || st.ID == "" {
+		t.Fatalf("the fan's status: %v (HTTP %d)", err, resp.StatusCode)
+	}
+	reply, _ := json.Marshal(provider.ReplyTo{RemoteID: st.ID})
+	now := time.Now().UTC()
+	arrival := store.Arrival{Thread: st.ID, Item: p.InboxItem{RemoteID: st.ID, Kind: provider.ItemMention, Text: "Thanks for the coffee!",
+		URL: st.URL, Author: p.Person{RemoteID: fanID, Handle: fmt.Sprintf("fan%d", f.seq), Name: "A fan"}, Reply: string(reply), CreatedAt: now}}
+	if _, err := f.db.Ingest(ctx, f.masto, []store.Arrival{arrival}, st.ID, now); err != nil {
+		t.Fatal(err)
+	}
+	convs, err := f.db.Conversations(ctx, f.acme.ID, store.ConversationFilter{Statuses: p.ConversationStatuses, Limit: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range convs {
+		if c.Thread == st.ID {
+			if assignee != "" {
+				if err := f.db.AssignConversation(ctx, f.acme.ID, c.ID, assignee, f.users[owner].ID, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			items, err := f.db.ConversationItems(ctx, f.acme.ID, c.ID)
+			if err != nil || len(items) != 1 {
+				t.Fatalf("the conversation's items: %v, %d", err, len(items))
+			}
+			f.lastItem = items[0].ID
+			return c.ID
+		}
+	}
+	t.Fatal("the conversation was not stored")
+	return ""
 }
 
 // keepSecret adds the network tokens of a connected account to the secrets
@@ -600,6 +661,21 @@ func (f *fixture) placeholderValue(t *testing.T, caller who, ph string) string {
 		return f.unverified.Deliveries[0].ID
 	case "other-post":
 		return f.otherPost.ID
+	case "conversation":
+		return f.conversation(t, "")
+	case "responder-conversation":
+		return f.conversation(t, f.users[responder].ID)
+	case "conversation-item":
+		return f.lastItem
+	case "other-conversation":
+		return uuid.NewString()
+	case "saved-reply":
+		r := p.SavedReply{ID: uuid.NewString(), WorkspaceID: f.acme.ID, Name: "Thanks", Language: "en", Body: "Thanks {{author.name}}!",
+			CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+		if err := f.db.SaveSavedReply(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		return r.ID
 	case "media":
 		return f.media.ID
 	case "other-media":
@@ -750,8 +826,18 @@ func (f *fixture) send(t *testing.T, req *http.Request) response {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
+	var b []byte
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		// A live stream does not end: its first event is what a row checks.
+		rd := bufio.NewReader(resp.Body)
+		for {
+			line, err := rd.ReadString('\n')
+			b = append(b, line...)
+			if err != nil || line == "\n" {
+				break
+			}
+		}
+	} else if b, err = io.ReadAll(resp.Body); err != nil {
 		t.Fatal(err)
 	}
 	return response{code: resp.StatusCode, header: resp.Header, body: string(b), location: resp.Header.Get("Location")}
@@ -1098,6 +1184,129 @@ var scenarios = []scenario{
 	{method: "GET", path: "/w/acme/inbox", who: viewer, code: 403, want: roleRefused},
 	{method: "GET", path: "/w/acme/inbox", who: outsider, code: 404, want: noWorkspace},
 	{method: "GET", path: "/w/acme/inbox", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Finbox"},
+	{method: "GET", path: "/w/acme/inbox/events", who: admin, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/inbox/events", who: owner, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/inbox/events", who: manager, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/inbox/events", who: editor, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/inbox/events", who: agency, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/inbox/events", who: responder, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/inbox/events", who: viewer, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/inbox/events", who: outsider, code: 404, want: noWorkspace},
+	{method: "GET", path: "/w/acme/inbox/events", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Finbox%2Fevents"},
+	{method: "GET", path: "/w/acme/inbox/replies", who: admin, code: 200, want: "<h1>Saved replies</h1>"},
+	{method: "GET", path: "/w/acme/inbox/replies", who: owner, code: 200, want: "<h1>Saved replies</h1>"},
+	{method: "GET", path: "/w/acme/inbox/replies", who: manager, code: 200, want: "<h1>Saved replies</h1>"},
+	{method: "GET", path: "/w/acme/inbox/replies", who: editor, code: 200, want: "<h1>Saved replies</h1>"},
+	{method: "GET", path: "/w/acme/inbox/replies", who: agency, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/inbox/replies", who: responder, code: 200, want: "<h1>Saved replies</h1>"},
+	{method: "GET", path: "/w/acme/inbox/replies", who: viewer, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/inbox/replies", who: outsider, code: 404, want: noWorkspace},
+	{method: "GET", path: "/w/acme/inbox/replies", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Finbox%2Freplies"},
+	{method: "POST", path: "/w/acme/inbox/replies", who: admin, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 303, want: "/w/acme/inbox/replies?done=saved-reply-saved"},
+	{method: "POST", path: "/w/acme/inbox/replies", who: owner, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 303, want: "/w/acme/inbox/replies?done=saved-reply-saved"},
+	{method: "POST", path: "/w/acme/inbox/replies", who: manager, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 303, want: "/w/acme/inbox/replies?done=saved-reply-saved"},
+	{method: "POST", path: "/w/acme/inbox/replies", who: editor, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 303, want: "/w/acme/inbox/replies?done=saved-reply-saved"},
+	{method: "POST", path: "/w/acme/inbox/replies", who: agency, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/replies", who: responder, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/replies", who: viewer, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/replies", who: outsider, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/replies", who: anonymous, body: "name=Thanks&language=en&body=Thanks+{{author.name}}%21", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: admin, code: 303, want: "/w/acme/inbox/replies?done=saved-reply-deleted"},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: owner, code: 303, want: "/w/acme/inbox/replies?done=saved-reply-deleted"},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: manager, code: 303, want: "/w/acme/inbox/replies?done=saved-reply-deleted"},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: editor, code: 303, want: "/w/acme/inbox/replies?done=saved-reply-deleted"},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: agency, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: responder, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: viewer, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: outsider, code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/replies/{saved-reply}/delete", who: anonymous, code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/inbox/settings", who: admin, body: "response_minutes=30&brand=Acme&language=it", code: 303, want: "/w/acme/inbox/replies?done=inbox-settings-saved"},
+	{method: "POST", path: "/w/acme/inbox/settings", who: owner, body: "response_minutes=30&brand=Acme&language=it", code: 303, want: "/w/acme/inbox/replies?done=inbox-settings-saved"},
+	{method: "POST", path: "/w/acme/inbox/settings", who: manager, body: "response_minutes=30&brand=Acme&language=it", code: 303, want: "/w/acme/inbox/replies?done=inbox-settings-saved"},
+	{method: "POST", path: "/w/acme/inbox/settings", who: editor, body: "response_minutes=30&brand=Acme&language=it", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/settings", who: agency, body: "response_minutes=30&brand=Acme&language=it", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/settings", who: responder, body: "response_minutes=30&brand=Acme&language=it", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/settings", who: viewer, body: "response_minutes=30&brand=Acme&language=it", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/settings", who: outsider, body: "response_minutes=30&brand=Acme&language=it", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/settings", who: anonymous, body: "response_minutes=30&brand=Acme&language=it", code: 401, want: loginRequired},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: admin, code: 200, want: "Thanks for the coffee"},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: owner, code: 200, want: "Thanks for the coffee"},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: manager, code: 200, want: "Thanks for the coffee"},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: editor, code: 200, want: "Thanks for the coffee"},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: agency, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: responder, code: 403, want: "not assigned to you"},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: viewer, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: outsider, code: 404, want: noWorkspace},
+	{method: "GET", path: "/w/acme/inbox/{conversation}", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Finbox%2F{conversation}"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: admin, code: 200, want: "Thanks for the coffee", note: "assigned to the responder"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: owner, code: 200, want: "Thanks for the coffee", note: "assigned to the responder"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: manager, code: 200, want: "Thanks for the coffee", note: "assigned to the responder"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: editor, code: 200, want: "Thanks for the coffee", note: "assigned to the responder"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: agency, code: 403, want: roleRefused, note: "assigned to the responder"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: responder, code: 200, want: "Thanks for the coffee", note: "assigned to the responder"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: viewer, code: 403, want: roleRefused, note: "assigned to the responder"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: outsider, code: 404, want: noWorkspace, note: "assigned to the responder"},
+	{method: "GET", path: "/w/acme/inbox/{responder-conversation}", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Finbox%2F{responder-conversation}", note: "assigned to the responder"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/reply", who: admin, body: "text=Thank+you%21", code: 303, want: "/w/acme/inbox/{conversation}?done=reply-sent"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/reply", who: owner, body: "text=Thank+you%21", code: 303, want: "/w/acme/inbox/{conversation}?done=reply-sent"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/reply", who: manager, body: "text=Thank+you%21", code: 303, want: "/w/acme/inbox/{conversation}?done=reply-sent"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/reply", who: editor, body: "text=Thank+you%21", code: 303, want: "/w/acme/inbox/{conversation}?done=reply-sent"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/reply", who: agency, body: "text=Thank+you%21", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{responder-conversation}/reply", who: responder, body: "text=Thank+you%21", code: 303, want: "/w/acme/inbox/{responder-conversation}?done=reply-sent"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/reply", who: viewer, body: "text=Thank+you%21", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/reply", who: outsider, body: "text=Thank+you%21", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/reply", who: anonymous, body: "text=Thank+you%21", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: admin, body: "status=done", code: 303, want: "/w/acme/inbox/{conversation}?done=conversation-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: owner, body: "status=done", code: 303, want: "/w/acme/inbox/{conversation}?done=conversation-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: manager, body: "status=done", code: 303, want: "/w/acme/inbox/{conversation}?done=conversation-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: editor, body: "status=done", code: 303, want: "/w/acme/inbox/{conversation}?done=conversation-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: agency, body: "status=done", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{responder-conversation}/status", who: responder, body: "status=done", code: 303, want: "/w/acme/inbox/{responder-conversation}?done=conversation-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: viewer, body: "status=done", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: outsider, body: "status=done", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: anonymous, body: "status=done", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: admin, body: "assignee={id:responder}", code: 303, want: "/w/acme/inbox/{conversation}?done=conversation-assigned"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: owner, body: "assignee={id:responder}", code: 303, want: "/w/acme/inbox/{conversation}?done=conversation-assigned"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: manager, body: "assignee={id:responder}", code: 303, want: "/w/acme/inbox/{conversation}?done=conversation-assigned"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: editor, body: "assignee={id:responder}", code: 303, want: "/w/acme/inbox/{conversation}?done=conversation-assigned"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: agency, body: "assignee={id:responder}", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: responder, body: "assignee={id:responder}", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: viewer, body: "assignee={id:responder}", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: outsider, body: "assignee={id:responder}", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: anonymous, body: "assignee={id:responder}", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/notes", who: admin, body: "body=Call+them+back+%40editor", code: 303, want: "/w/acme/inbox/{conversation}?done=note-added"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/notes", who: owner, body: "body=Call+them+back+%40editor", code: 303, want: "/w/acme/inbox/{conversation}?done=note-added"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/notes", who: manager, body: "body=Call+them+back+%40editor", code: 303, want: "/w/acme/inbox/{conversation}?done=note-added"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/notes", who: editor, body: "body=Call+them+back+%40editor", code: 303, want: "/w/acme/inbox/{conversation}?done=note-added"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/notes", who: agency, body: "body=Call+them+back+%40editor", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{responder-conversation}/notes", who: responder, body: "body=Call+them+back+%40editor", code: 303, want: "/w/acme/inbox/{responder-conversation}?done=note-added"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/notes", who: viewer, body: "body=Call+them+back+%40editor", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/notes", who: outsider, body: "body=Call+them+back+%40editor", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/notes", who: anonymous, body: "body=Call+them+back+%40editor", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: admin, body: "tags=sales%2C+coffee", code: 303, want: "/w/acme/inbox/{conversation}?done=tags-saved"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: owner, body: "tags=sales%2C+coffee", code: 303, want: "/w/acme/inbox/{conversation}?done=tags-saved"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: manager, body: "tags=sales%2C+coffee", code: 303, want: "/w/acme/inbox/{conversation}?done=tags-saved"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: editor, body: "tags=sales%2C+coffee", code: 303, want: "/w/acme/inbox/{conversation}?done=tags-saved"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: agency, body: "tags=sales%2C+coffee", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{responder-conversation}/tags", who: responder, body: "tags=sales%2C+coffee", code: 303, want: "/w/acme/inbox/{responder-conversation}?done=tags-saved"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: viewer, body: "tags=sales%2C+coffee", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: outsider, body: "tags=sales%2C+coffee", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: anonymous, body: "tags=sales%2C+coffee", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/items/{conversation-item}/act", who: admin, body: "action=like", code: 303, want: "/w/acme/inbox/{conversation}?done=action-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/items/{conversation-item}/act", who: owner, body: "action=like", code: 303, want: "/w/acme/inbox/{conversation}?done=action-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/items/{conversation-item}/act", who: manager, body: "action=like", code: 303, want: "/w/acme/inbox/{conversation}?done=action-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/items/{conversation-item}/act", who: editor, body: "action=like", code: 303, want: "/w/acme/inbox/{conversation}?done=action-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/items/{conversation-item}/act", who: agency, body: "action=like", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{responder-conversation}/items/{conversation-item}/act", who: responder, body: "action=like", code: 303, want: "/w/acme/inbox/{responder-conversation}?done=action-done"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/items/{conversation-item}/act", who: viewer, body: "action=like", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/items/{conversation-item}/act", who: outsider, body: "action=like", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/items/{conversation-item}/act", who: anonymous, body: "action=like", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/inbox/{responder-conversation}/reply", who: responder, body: "text=", code: 400, want: "write the reply first", note: "empty reply"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/status", who: owner, body: "status=snoozed&until=2001-01-01T09:00", code: 400, want: "a time in the future", note: "snoozed into the past"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/tags", who: owner, body: "tags=two+words", code: 400, want: "a tag is one word", note: "bad tag"},
+	{method: "POST", path: "/w/acme/inbox/{conversation}/assign", who: owner, body: "assignee={id:viewer}", code: 400, want: "not a member of the workspace who can answer", note: "a viewer cannot hold a conversation"},
+	{method: "POST", path: "/w/acme/inbox/replies", who: owner, body: "name=Bad&language=en&body=Hi+{{author.email}}", code: 400, want: "unknown variable {{author.email}}", note: "unknown variable"},
+	{method: "POST", path: "/w/acme/inbox/{other-conversation}/status", who: owner, body: "status=done", code: 404, want: "not found", note: "another workspace's conversation"},
 
 	{method: "GET", path: "/w/acme/listening", who: admin, code: 200, want: "<h1>Listening</h1>"},
 	{method: "GET", path: "/w/acme/listening", who: owner, code: 200, want: "<h1>Listening</h1>"},
@@ -1157,6 +1366,25 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/presence/fix", who: viewer, body: "check=website-link-missing&subject=nobody.example", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/presence/fix", who: outsider, body: "check=website-link-missing&subject=nobody.example", code: 404, want: noWorkspace},
 	{method: "POST", path: "/w/acme/presence/fix", who: anonymous, body: "check=website-link-missing&subject=nobody.example", code: 401, want: loginRequired},
+	// The report of the latest audit (the rows above ran some).
+	{method: "GET", path: "/w/acme/presence/report", who: admin, code: 200, want: `id="report-score"`},
+	{method: "GET", path: "/w/acme/presence/report", who: owner, code: 200, want: `id="report-score"`},
+	{method: "GET", path: "/w/acme/presence/report", who: manager, code: 200, want: `id="report-score"`},
+	{method: "GET", path: "/w/acme/presence/report", who: editor, code: 200, want: `id="report-score"`},
+	{method: "GET", path: "/w/acme/presence/report", who: agency, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/presence/report", who: responder, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/presence/report", who: viewer, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/presence/report", who: outsider, code: 404, want: noWorkspace},
+	{method: "GET", path: "/w/acme/presence/report", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Fpresence%2Freport"},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: admin, code: 200, want: "%PDF-"},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: owner, code: 200, want: "%PDF-"},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: manager, code: 200, want: "%PDF-"},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: editor, code: 200, want: "%PDF-"},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: agency, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: responder, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: viewer, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: outsider, code: 404, want: noWorkspace},
+	{method: "GET", path: "/w/acme/presence/report.pdf", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Fpresence%2Freport.pdf"},
 
 	{method: "GET", path: "/w/acme/media", who: admin, code: 200, want: "<h1>Media</h1>"},
 	{method: "GET", path: "/w/acme/media", who: owner, code: 200, want: "<h1>Media</h1>"},
