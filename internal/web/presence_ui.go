@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"errors"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/presence/report"
 	"github.com/portavoce/portavoce/internal/publish"
 )
 
@@ -50,6 +53,18 @@ func (s *Server) showPresence(w http.ResponseWriter, r *http.Request, rq *reques
 	if err != nil {
 		return err
 	}
+	// A fix is offered on the connected accounts only: Portavoce cannot
+	// change the other profiles.
+	connected := map[string]bool{}
+	if s.deps.Publishing != nil {
+		accounts, err := s.deps.Publishing.Accounts(r.Context(), rq.access)
+		if err != nil {
+			return err
+		}
+		for _, a := range accounts {
+			connected[a.Network+" "+handleKey(a.Handle)] = true
+		}
+	}
 	loc := publish.Zone(rq.access.Workspace.Timezone)
 	v := presenceView{Settings: settings, Profiles: strings.Join(settings.Profiles, "\n"), Every: settings.AuditEvery.String(),
 		CanManage: rq.access.Can(p.PermManagePresence)}
@@ -63,7 +78,7 @@ func (s *Server) showPresence(w http.ResponseWriter, r *http.Request, rq *reques
 			for _, f := range a.Findings {
 				av.Findings = append(av.Findings, findingView{Severity: f.Severity, Check: f.Check, Subject: f.Subject,
 					Message: sentence(translated(rq.lang, f.Message, f.Format, f.Args)), Fix: translated(rq.lang, f.Fix, f.FixFormat, f.FixArgs),
-					Fixable: f.Fixable, Network: f.Network})
+					Fixable: f.Fixable && connected[f.Network+" "+handleKey(f.Subject)], Network: f.Network})
 			}
 			latest := av
 			v.Latest = &latest
@@ -75,6 +90,12 @@ func (s *Server) showPresence(w http.ResponseWriter, r *http.Request, rq *reques
 	d.Back = "/w/" + rq.access.Workspace.Slug + "/presence"
 	s.render(w, r, code, "presence", d)
 	return nil
+}
+
+// handleKey is a handle as compared between an audit's finding and a
+// connected account.
+func handleKey(h string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), "@"))
 }
 
 // translated gives a stored message in the reader's language from its
@@ -132,4 +153,87 @@ func (s *Server) fixProfile(w http.ResponseWriter, r *http.Request, rq *request)
 	}
 	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/presence?done=fix-applied", http.StatusSeeOther)
 	return nil
+}
+
+// reportHistory bounds the audits read for a report: the one asked for
+// (?audit=<id>, one of the 20 the presence page lists) and the last one
+// before it that ran, to tell what changed.
+const reportHistory = 50
+
+// presenceReport serves the report of the latest audit, or of the audit
+// ?audit=<id> from the history, as a printable HTML page or, with pdf, as
+// a PDF to download; in the reader's language.
+func (s *Server) presenceReport(pdf bool) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, rq *request) error {
+		rep, err := s.buildPresenceReport(r, rq)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		name := "presence-report-" + rq.access.Workspace.Slug + "-" + rep.Day
+		h := w.Header()
+		if pdf {
+			if err := rep.PDF(&buf); err != nil {
+				return err
+			}
+			h.Set("Content-Type", "application/pdf")
+			h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".pdf"}))
+		} else {
+			if err := rep.HTML(&buf); err != nil {
+				return err
+			}
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name + ".html"}))
+			h.Set("Content-Security-Policy", report.ContentSecurityPolicy)
+		}
+		h.Set("Cache-Control", "no-store")
+		_, err = w.Write(buf.Bytes())
+		return err
+	}
+}
+
+// buildPresenceReport finds the audit a report is asked for, and the last
+// audit before it that ran, to tell what changed.
+func (s *Server) buildPresenceReport(r *http.Request, rq *request) (report.Report, error) {
+	id, limit := r.URL.Query().Get("audit"), 20
+	if id != "" {
+		limit = reportHistory
+	}
+	history, err := s.deps.Presence.History(r.Context(), rq.access, limit)
+	if err != nil {
+		return report.Report{}, err
+	}
+	if len(history) == 0 {
+		return report.Report{}, p.Errorf(p.ECodeNotFound, "there is no audit yet: run the audit on the Presence page, then export its report")
+	}
+	i := 0
+	if id != "" {
+		i = -1
+		for j, a := range history {
+			if a.ID == id {
+				i = j
+				break
+			}
+		}
+		if i < 0 {
+			return report.Report{}, p.Errorf(p.ECodeNotFound, "there is no such audit in this workspace")
+		}
+	}
+	in := report.Input{Audit: history[i], Workspace: rq.access.Workspace, Author: rq.user.Name, Lang: rq.lang,
+		Zone: publish.Zone(rq.access.Workspace.Timezone), Now: s.deps.Now()}
+	for _, a := range history[i+1:] {
+		if a.Score >= 0 {
+			in.Previous = &a
+			break
+		}
+	}
+	if in.Settings, err = s.deps.Presence.Settings(r.Context(), rq.access); err != nil {
+		return report.Report{}, err
+	}
+	if s.deps.Publishing != nil {
+		if in.Accounts, err = s.deps.Publishing.Accounts(r.Context(), rq.access); err != nil {
+			return report.Report{}, err
+		}
+	}
+	return report.Build(in), nil
 }
