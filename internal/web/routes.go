@@ -147,6 +147,18 @@ func (s *Server) routeTable() []Route {
 		s.route("POST", "/api/v1/workspaces/{ws}/posts/{id}/duplicate", InWorkspace, p.PermDraftPosts, true, s.apiDuplicate),
 		s.route("POST", "/api/v1/workspaces/{ws}/posts/{id}/deliveries/{delivery}/resolve", InWorkspace, p.PermPublishPosts, true, s.apiResolve),
 		s.route("GET", "/api/v1/workspaces/{ws}/notifications", InWorkspace, p.PermViewCalendar, true, s.apiNotifications),
+		s.route("GET", "/api/v1/workspaces/{ws}/inbox/conversations", InWorkspace, p.PermViewInboxMine, true, s.apiConversations),
+		s.route("GET", "/api/v1/workspaces/{ws}/inbox/conversations/{id}", InWorkspace, p.PermViewInboxMine, true, s.apiConversation),
+		s.route("PATCH", "/api/v1/workspaces/{ws}/inbox/conversations/{id}", InWorkspace, p.PermViewInboxMine, true, s.apiUpdateConversation),
+		s.route("POST", "/api/v1/workspaces/{ws}/inbox/conversations/{id}/reply", InWorkspace, p.PermReplyInbox, true, s.apiReplyConversation),
+		s.route("POST", "/api/v1/workspaces/{ws}/inbox/conversations/{id}/notes", InWorkspace, p.PermViewInboxMine, true, s.apiAddNote),
+		s.route("POST", "/api/v1/workspaces/{ws}/inbox/conversations/{id}/items/{item}/actions", InWorkspace, p.PermReplyInbox, true, s.apiActOnItem),
+		s.route("GET", "/api/v1/workspaces/{ws}/inbox/replies", InWorkspace, p.PermViewInboxMine, true, s.apiSavedReplies),
+		s.route("POST", "/api/v1/workspaces/{ws}/inbox/replies", InWorkspace, p.PermViewInboxAll, true, s.apiCreateSavedReply),
+		s.route("PUT", "/api/v1/workspaces/{ws}/inbox/replies/{id}", InWorkspace, p.PermViewInboxAll, true, s.apiUpdateSavedReply),
+		s.route("DELETE", "/api/v1/workspaces/{ws}/inbox/replies/{id}", InWorkspace, p.PermViewInboxAll, true, s.apiDeleteSavedReply),
+		s.route("GET", "/api/v1/workspaces/{ws}/inbox/settings", InWorkspace, p.PermViewInboxMine, true, s.apiInboxSettings),
+		s.route("PUT", "/api/v1/workspaces/{ws}/inbox/settings", InWorkspace, p.PermManageMembers, true, s.apiSaveInboxSettings),
 	}
 }
 
