@@ -30,6 +30,9 @@ const postCollection = "app.bsky.feed.post"
 // whose answer was lost cannot make a second post: the PDS refuses the key
 // (today with a 500), Publish then finds the record already there and
 // reports it accepted.
+//
+// A delivery with ReplyTo answers that post from the inbox (replyRef); a
+// direct one is sent as chat messages instead (publishMessages).
 func (c *Client) Publish(ctx context.Context, a provider.Account, d provider.Delivery, accepted func(part int, p provider.Published) error) error {
 	if len(d.Keys) != len(d.Parts) || len(d.Done) > len(d.Parts) {
 		return &provider.Error{Kind: provider.Rejected, Network: provider.Bluesky, Part: -1,
@@ -41,6 +44,9 @@ func (c *Client) Publish(ctx context.Context, a provider.Account, d provider.Del
 	s, err := c.connect(a)
 	if err != nil {
 		return err
+	}
+	if d.ReplyTo != nil && d.ReplyTo.Direct {
+		return s.publishMessages(ctx, d, accepted)
 	}
 	done := append([]provider.Published(nil), d.Done...)
 	mentions := map[string]string{}
@@ -86,16 +92,8 @@ func (s *conn) publishPart(ctx context.Context, d provider.Delivery, i int, done
 	if post.Facets, err = s.facets(ctx, part.Text, i, mentions); err != nil {
 		return provider.Published{}, err
 	}
-	if i > 0 {
-		root, err := s.strongRef(ctx, done[0], i)
-		if err != nil {
-			return provider.Published{}, err
-		}
-		parent, err := s.strongRef(ctx, done[i-1], i)
-		if err != nil {
-			return provider.Published{}, err
-		}
-		post.Reply = &bsky.FeedPost_ReplyRef{Root: root, Parent: parent}
+	if post.Reply, err = s.replyRef(ctx, d, i, done); err != nil {
+		return provider.Published{}, err
 	}
 	switch {
 	case len(part.Media) > 0:
@@ -162,6 +160,48 @@ func (s *conn) create(ctx context.Context, post *bsky.FeedPost, rkey string, i i
 	return provider.Published{}, failure
 }
 
+// replyRef is what part i answers. Without ReplyTo, the first part is a
+// root post and each next one answers the one before it, in the thread the
+// first part starts. With ReplyTo (an answer from the inbox), the first
+// part answers ReplyTo in its thread (root RootID, or the post answered
+// itself when it is the root) and each next part answers the one before
+// it, in that same thread.
+func (s *conn) replyRef(ctx context.Context, d provider.Delivery, i int, done []provider.Published) (*bsky.FeedPost_ReplyRef, error) {
+	if d.ReplyTo == nil {
+		if i == 0 {
+			return nil, nil
+		}
+		root, err := s.strongRef(ctx, done[0], i)
+		if err != nil {
+			return nil, err
+		}
+		parent, err := s.strongRef(ctx, done[i-1], i)
+		if err != nil {
+			return nil, err
+		}
+		return &bsky.FeedPost_ReplyRef{Root: root, Parent: parent}, nil
+	}
+	to := d.ReplyTo
+	rootURI, rootCID := to.RootID, to.RootCID
+	if rootURI == "" {
+		rootURI, rootCID = to.RemoteID, to.CID
+	}
+	root, err := s.refTo(ctx, rootURI, rootCID, i)
+	if err != nil {
+		return nil, err
+	}
+	var parent *comatproto.RepoStrongRef
+	if i == 0 {
+		parent, err = s.refTo(ctx, to.RemoteID, to.CID, i)
+	} else {
+		parent, err = s.strongRef(ctx, done[i-1], i)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &bsky.FeedPost_ReplyRef{Root: root, Parent: parent}, nil
+}
+
 // mayAlreadyExist reports an answer that may mean the record key is taken.
 func mayAlreadyExist(a answer) bool {
 	return a.status >= 500 || a.status == http.StatusConflict ||
@@ -170,7 +210,9 @@ func mayAlreadyExist(a answer) bool {
 
 // Check looks up the record of each part under its key
 // (com.atproto.repo.getRecord): the post when the PDS has it, nil when it
-// answers RecordNotFound.
+// answers RecordNotFound. Replies from the inbox are records under their
+// keys too; a direct reply, sent as chat messages without keys, is looked
+// for in its conversation (checkMessages).
 func (c *Client) Check(ctx context.Context, a provider.Account, d provider.Delivery) ([]*provider.Published, error) {
 	if len(d.Keys) != len(d.Parts) {
 		return nil, &provider.Error{Kind: provider.Rejected, Network: provider.Bluesky, Part: -1,
@@ -179,6 +221,9 @@ func (c *Client) Check(ctx context.Context, a provider.Account, d provider.Deliv
 	s, err := c.connect(a)
 	if err != nil {
 		return nil, err
+	}
+	if d.ReplyTo != nil && d.ReplyTo.Direct {
+		return s.checkMessages(ctx, d)
 	}
 	found := make([]*provider.Published, len(d.Parts))
 	for i, key := range d.Keys {

@@ -50,8 +50,9 @@ func invalid(format string, args ...any) reply {
 // does against the lexicon (text length in graphemes and bytes, langs,
 // createdAt, images and their blobs, the link card's thumbnail) plus two
 // checks the real PDS leaves to the App View, so that a client's mistakes
-// show in tests: facets must lie inside the text, and reply references must
-// name posts this server holds. A record key already used answers 500
+// show in tests: facets must lie inside the text, and reply references (and
+// a quoted post) must name posts this server holds. Likes and reposts are
+// stored too (inbox.go). A record key already used answers 500
 // InternalServerError, as the reference PDS does today (see
 // bluesky-social/indigo#873 and bluesky-social/atproto#4725).
 func (s *Server) createRecord(r *http.Request) reply {
@@ -79,8 +80,12 @@ func (s *Server) createRecord(r *http.Request) reply {
 	} else if target != a {
 		return xerr(http.StatusUnauthorized, "AuthenticationRequired", "Authentication Required")
 	}
-	if in.Collection != postCollection {
-		return xerr(http.StatusBadRequest, "InvalidRequest", "blueskytest stores only "+postCollection+" records, not "+in.Collection)
+	switch in.Collection {
+	case postCollection:
+	case likeCollection, repostCollection:
+		return s.createInteractionLocked(a, in.Collection, in.RKey, in.Record)
+	default:
+		return xerr(http.StatusBadRequest, "InvalidRequest", "blueskytest stores only posts, likes and reposts with createRecord, not "+in.Collection)
 	}
 	f := s.faultLocked("post")
 	if f != nil {
@@ -117,24 +122,37 @@ func (s *Server) createRecord(r *http.Request) reply {
 	if a.byRKey[rkey] != nil {
 		return xerr(http.StatusInternalServerError, "InternalServerError", "Internal Server Error")
 	}
-	var buf bytes.Buffer
-	if err := post.typed.MarshalCBOR(&buf); err != nil {
+	stored, err := s.storePostLocked(a, rkey, post, in.Record)
+	if err != nil {
 		return invalid("%v", err)
 	}
-	post.RKey = rkey
-	post.URI = "at://" + a.did + "/" + postCollection + "/" + rkey
-	post.CID = cidOf(cid.DagCBOR, buf.Bytes())
-	post.Record = append(json.RawMessage(nil), in.Record...)
-	a.posts = append(a.posts, &post.Post)
-	a.byRKey[rkey] = &post.Post
 	a.windowPoints += createPoints
 
-	out := ok(map[string]any{"uri": post.URI, "cid": post.CID, "commit": s.commitLocked(), "validationStatus": "valid"})
+	out := ok(map[string]any{"uri": stored.URI, "cid": stored.CID, "commit": s.commitLocked(), "validationStatus": "valid"})
 	if limit > 0 {
 		out.header = rateLimitHeaders(limit, limit-a.windowPoints, a.windowStart.Add(time.Hour), time.Hour)
 	}
 	out.lose = f != nil && f.Kind == providertest.LoseAnswer
 	return out
+}
+
+// storePostLocked keeps a validated post under rkey and indexes it as the
+// App View would (notifications for mentions, quotes and replies).
+func (s *Server) storePostLocked(a *account, rkey string, post validPost, raw json.RawMessage) (*Post, error) {
+	var buf bytes.Buffer
+	if err := post.typed.MarshalCBOR(&buf); err != nil {
+		return nil, err
+	}
+	p := post.Post
+	p.RKey = rkey
+	p.URI = "at://" + a.did + "/" + postCollection + "/" + rkey
+	p.CID = cidOf(cid.DagCBOR, buf.Bytes())
+	p.Record = append(json.RawMessage(nil), raw...)
+	p.IndexedAt = s.now().UTC().Truncate(time.Millisecond)
+	a.posts = append(a.posts, &p)
+	a.byRKey[rkey] = &p
+	s.indexPostLocked(a, &p)
+	return &p, nil
 }
 
 type validPost struct {
@@ -281,8 +299,19 @@ func (s *Server) validPostLocked(a *account, raw json.RawMessage) (validPost, *r
 				}
 				out.External.Thumb = &got
 			}
+		case p.Embed.EmbedRecord != nil:
+			ref := p.Embed.EmbedRecord.Record
+			if ref == nil {
+				return fail(`Record/embed must have the property "record"`)
+			}
+			// A quote: like reply references, it must name a post
+			// this server holds.
+			if !s.holdsLocked(ref.Uri, ref.Cid) {
+				return fail("Record/embed/record %s (cid %s) is not a post on this server", ref.Uri, ref.Cid)
+			}
+			out.Quote = ref.Uri
 		default:
-			return fail("Record/embed: blueskytest accepts only images and external embeds")
+			return fail("Record/embed: blueskytest accepts only images, external and record embeds")
 		}
 	}
 	return out, nil

@@ -63,6 +63,11 @@ type Server struct {
 	nextSession int
 	// blobData holds uploaded bytes by CID, for the image CDN (profile.go).
 	blobData map[string][]byte
+	// notifs are the App View's notifications, by recipient DID, in the
+	// order they were indexed (inbox.go).
+	notifs map[string][]*notification
+	// convos are the chat service's conversations, by id (inbox.go).
+	convos map[string]*convo
 }
 
 type account struct {
@@ -81,6 +86,14 @@ type account struct {
 	windowPoints int
 	// profile is the app.bsky.actor.profile record, nil until written.
 	profile *profileRecord
+	// records are the likes, reposts and threadgates, by collection then
+	// record key (inbox.go).
+	records map[string]map[string]*record
+	// followers is the followersCount the App View shows (SetFollowers).
+	followers int
+	// chat is true when the account's app passwords may use direct
+	// messages (GrantChat).
+	chat bool
 }
 
 type blob struct {
@@ -119,6 +132,8 @@ func NewServer() *Server {
 		access:     map[string]*accessToken{},
 		refresh:    map[string]*refreshToken{},
 		clock:      syntax.NewTIDClock(0),
+		notifs:     map[string][]*notification{},
+		convos:     map[string]*convo{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s
@@ -153,6 +168,7 @@ func (s *Server) CreateAccount(handle, appPassword string) (did string) {
 		displayName:  strings.SplitN(handle, ".", 2)[0],
 		byRKey:       map[string]*Post{},
 		blobs:        map[string]blob{},
+		records:      map[string]map[string]*record{},
 	}
 	s.handles[handle] = did
 	return did
@@ -196,8 +212,13 @@ type Post struct {
 	// ReplyRoot and ReplyParent are the URIs the post answers, empty for
 	// a root post.
 	ReplyRoot, ReplyParent string
-	Images                 []Image
-	External               *External
+	// Quote is the URI of the post it quotes (app.bsky.embed.record),
+	// empty when none.
+	Quote string
+	// IndexedAt is when the App View indexed it (to the millisecond).
+	IndexedAt time.Time
+	Images    []Image
+	External  *External
 	// Record is the record's JSON as received.
 	Record json.RawMessage
 }
@@ -245,8 +266,12 @@ func (s *Server) Posts(did string) []Post {
 }
 
 // Inject makes the next matching calls fail: Op "post" is
-// com.atproto.repo.createRecord, "media" com.atproto.repo.uploadBlob,
-// "profile" com.atproto.repo.putRecord.
+// com.atproto.repo.createRecord of a post, "media"
+// com.atproto.repo.uploadBlob, "profile" com.atproto.repo.putRecord of the
+// profile; for the inbox, "like" and "repost" are createRecord of those
+// records, "threadgate" putRecord of a threadgate, "notifications"
+// app.bsky.notification.listNotifications, "chat" the chat.bsky.convo
+// queries and "message" chat.bsky.convo.sendMessage.
 // Faults apply to calls that authenticated; the first matching fault that
 // still has calls to fail answers.
 //

@@ -56,7 +56,17 @@ var methods = map[string]method{
 	"com.atproto.repo.getRecord":         {false, (*Server).getRecord},
 	"com.atproto.repo.deleteRecord":      {true, (*Server).deleteRecord},
 	"app.bsky.actor.getProfile":          {false, (*Server).getProfile},
-	"com.atproto.repo.putRecord":         {true, (*Server).putRecord},
+	"com.atproto.repo.putRecord":         {true, (*Server).putAnyRecord},
+
+	// The inbox (inbox.go): what the PDS proxies to the App View and to
+	// the chat service.
+	"app.bsky.notification.listNotifications": {false, (*Server).listNotifications},
+	"app.bsky.feed.getPostThread":             {false, (*Server).getPostThread},
+	"app.bsky.feed.getPosts":                  {false, (*Server).getPosts},
+	"app.bsky.actor.getProfiles":              {false, (*Server).getProfiles},
+	"chat.bsky.convo.listConvos":              {false, (*Server).listConvos},
+	"chat.bsky.convo.getMessages":             {false, (*Server).getMessages},
+	"chat.bsky.convo.sendMessage":             {true, (*Server).sendMessage},
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -400,11 +410,16 @@ func (s *Server) getProfile(r *http.Request) reply {
 	if a == nil {
 		return xerr(http.StatusBadRequest, "InvalidRequest", "Profile not found")
 	}
+	return ok(s.profileDetailedLocked(a))
+}
+
+// profileDetailedLocked is an account's app.bsky.actor.defs#profileViewDetailed.
+func (s *Server) profileDetailedLocked(a *account) map[string]any {
 	profile := map[string]any{
 		"did":            a.did,
 		"handle":         a.handle,
 		"displayName":    a.displayName,
-		"followersCount": 0,
+		"followersCount": a.followers,
 		"followsCount":   0,
 		"postsCount":     len(a.posts),
 		"indexedAt":      s.now().UTC().Format(time.RFC3339),
@@ -413,7 +428,7 @@ func (s *Server) getProfile(r *http.Request) reply {
 		profile["avatar"] = a.avatar
 	}
 	s.profileViewLocked(a, profile)
-	return ok(profile)
+	return profile
 }
 
 // uploadBlob stores the raw body. Like the PDS it trusts the bytes over
@@ -488,8 +503,11 @@ func (s *Server) getRecord(r *http.Request) reply {
 	if a == nil {
 		return xerr(http.StatusBadRequest, "InvalidRequest", "Could not find repo: "+q.Get("repo"))
 	}
-	if q.Get("collection") == profileCollection {
+	switch q.Get("collection") {
+	case profileCollection:
 		return s.profileRecordLocked(a, q.Get("rkey"), q.Get("cid"))
+	case likeCollection, repostCollection, threadgateCollection:
+		return s.otherRecordLocked(a, q.Get("collection"), q.Get("rkey"), q.Get("cid"))
 	}
 	uri := "at://" + a.did + "/" + q.Get("collection") + "/" + q.Get("rkey")
 	var p *Post
@@ -522,18 +540,39 @@ func (s *Server) deleteRecord(r *http.Request) reply {
 	} else if target != a {
 		return xerr(http.StatusUnauthorized, "AuthenticationRequired", "Authentication Required")
 	}
-	if in.Collection == postCollection {
-		if p := a.byRKey[in.RKey]; p != nil {
-			delete(a.byRKey, in.RKey)
-			for i, q := range a.posts {
-				if q == p {
-					a.posts = append(a.posts[:i:i], a.posts[i+1:]...)
-					break
-				}
-			}
-		}
+	// Deleting a record that is not there does nothing and answers no
+	// commit, as the reference PDS does.
+	if !s.deleteLocked(a, in.Collection, in.RKey) {
+		return ok(map[string]any{})
 	}
 	return ok(map[string]any{"commit": s.commitLocked()})
+}
+
+// deleteLocked removes a record of the account and, as the App View does,
+// the notifications it caused; false when there was none.
+func (s *Server) deleteLocked(a *account, collection, rkey string) bool {
+	uri := "at://" + a.did + "/" + collection + "/" + rkey
+	switch collection {
+	case postCollection:
+		p := a.byRKey[rkey]
+		if p == nil {
+			return false
+		}
+		delete(a.byRKey, rkey)
+		for i, q := range a.posts {
+			if q == p {
+				a.posts = append(a.posts[:i:i], a.posts[i+1:]...)
+				break
+			}
+		}
+	default:
+		if a.records[collection][rkey] == nil {
+			return false
+		}
+		delete(a.records[collection], rkey)
+	}
+	s.dropNotificationsLocked(uri)
+	return true
 }
 
 // commitLocked is the commit metadata a write answers with.
