@@ -66,10 +66,16 @@ type Service struct {
 	hub       *Hub
 	now       func() time.Time
 	log       *slog.Logger
-	// refreshing holds the conversations whose posts are being looked up
-	// on the network, so that opening a page twice does it once.
-	refreshing sync.Map
+	// refreshed holds, by conversation, when its posts were last looked
+	// up on the network, so that opening a page often costs the account's
+	// rate limit once every RefreshEvery.
+	refreshMu sync.Mutex
+	refreshed map[string]time.Time
 }
+
+// RefreshEvery is how often opening a conversation asks the network
+// whether its posts still exist.
+const RefreshEvery = 2 * time.Minute
 
 // New returns the inbox service.
 func New(s Store, pub *publish.Service, secrets publish.Secrets, providers map[string]provider.Inbox, hub *Hub,
@@ -81,7 +87,7 @@ func New(s Store, pub *publish.Service, secrets publish.Secrets, providers map[s
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Service{store: s, publish: pub, secrets: secrets, providers: providers, hub: hub,
-		now: func() time.Time { return now().UTC() }, log: log}
+		now: func() time.Time { return now().UTC() }, log: log, refreshed: map[string]time.Time{}}
 }
 
 // Hub returns the live-update hub pages subscribe to.
@@ -291,18 +297,17 @@ func filterActions(have []provider.Action, keep ...provider.Action) []provider.A
 	return out
 }
 
-// refresh asks the network whether the conversation's posts still exist,
-// and marks those it deleted. It runs once at a time per conversation.
+// refresh asks the network whether the conversation's latest posts still
+// exist, and marks those it deleted; at most once every RefreshEvery per
+// conversation.
 func (s *Service) refresh(ctx context.Context, workspaceID string, acc p.SocialAccount, items []p.InboxItem) {
 	prov := s.providers[acc.Network]
 	if prov == nil || len(items) == 0 {
 		return
 	}
-	key := items[0].ConversationID
-	if _, busy := s.refreshing.LoadOrStore(key, true); busy {
+	if !s.refreshDue(items[0].ConversationID) {
 		return
 	}
-	defer s.refreshing.Delete(key)
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	pa, err := publish.OpenAccount(ctx, s.secrets, acc)
@@ -311,7 +316,7 @@ func (s *Service) refresh(ctx context.Context, workspaceID string, acc p.SocialA
 		return
 	}
 	checked := 0
-	for i := len(items) - 1; i >= 0 && checked < 20; i-- {
+	for i := len(items) - 1; i >= 0 && checked < maxRefresh; i-- {
 		it := items[i]
 		if it.Direction != p.DirectionIn || !it.DeletedAt.IsZero() || it.Kind == provider.ItemRepost || it.Kind == provider.ItemMessage {
 			continue
@@ -333,6 +338,29 @@ func (s *Service) refresh(ctx context.Context, workspaceID string, acc p.SocialA
 		}
 	}
 }
+
+// refreshDue reports whether a conversation's posts should be looked up
+// now, and records that they are.
+func (s *Service) refreshDue(convID string) bool {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	now := s.now()
+	if last, ok := s.refreshed[convID]; ok && now.Sub(last) < RefreshEvery {
+		return false
+	}
+	if len(s.refreshed) >= 10000 {
+		for id, at := range s.refreshed {
+			if now.Sub(at) >= RefreshEvery {
+				delete(s.refreshed, id)
+			}
+		}
+	}
+	s.refreshed[convID] = now
+	return true
+}
+
+// maxRefresh bounds the posts looked up when a conversation is opened.
+const maxRefresh = 10
 
 // Reply answers a conversation: itemID is the item answered, or "" for
 // the latest one that can be. The reply is shown in the thread at once and
