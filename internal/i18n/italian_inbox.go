@@ -56,6 +56,7 @@ var italianInbox = map[string]string{
 	"Deleted on the network.": "Eliminato sul social.",
 	"Delivery details":        "Dettagli della pubblicazione",
 	"Saved reply":             "Risposta salvata",
+	"Answering":               "In risposta a",
 	"Reply as @%s":            "Rispondi come @%s",
 	"Send reply":              "Invia la risposta",
 	"The reply is published once, even if the network does not answer at first; it is marked here when the network confirms it.": "La risposta viene pubblicata una sola volta, anche se il social non risponde subito; qui viene segnata quando il social la conferma.",

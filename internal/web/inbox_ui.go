@@ -64,6 +64,9 @@ type threadView struct {
 	Overdue  bool
 	Items    []itemView
 	Due      time.Time
+	// Answerable are the items a reply can answer, the latest last (and
+	// chosen by default).
+	Answerable []itemView
 }
 
 type itemView struct {
@@ -208,7 +211,11 @@ func (s *Server) showConversation(w http.ResponseWriter, r *http.Request, rq *re
 		tv.Due = t.Conversation.WaitingSince.Add(t.Settings.ResponseTarget)
 	}
 	for _, it := range t.Items {
-		tv.Items = append(tv.Items, itemView{InboxItem: it, Mood: mood(it.Sentiment), Actions: t.Actions[it.ID], SentBy: names[it.SentBy]})
+		iv := itemView{InboxItem: it, Mood: mood(it.Sentiment), Actions: t.Actions[it.ID], SentBy: names[it.SentBy]}
+		tv.Items = append(tv.Items, iv)
+		if it.Direction == p.DirectionIn && it.Reply != "" && it.DeletedAt.IsZero() {
+			tv.Answerable = append(tv.Answerable, iv)
+		}
 	}
 	d.Inbox = inboxView{Thread: tv, Replies: t.Replies, Statuses: p.ConversationStatuses}
 	d.Title = "Conversation"

@@ -69,6 +69,13 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 		},
 		"inc":  func(i int) int { return i + 1 },
 		"list": func(v ...string) []string { return v },
+		// clip shortens a text to n characters for a menu.
+		"clip": func(s string, n int) string {
+			if r := []rune(s); len(r) > n {
+				return string(r[:n-1]) + "…"
+			}
+			return s
+		},
 		"deliveryStatus": func(s string) string {
 			if label, ok := deliveryLabels[s]; ok {
 				return i18n.T(lang, label)
