@@ -177,4 +177,6 @@ const (
 	AuditInboxStatus   = "inbox.status"
 	AuditInboxNote     = "inbox.note"
 	AuditInboxAction   = "inbox.action"
+	AuditTopicSaved    = "listening.topic_saved"
+	AuditTopicDeleted  = "listening.topic_deleted"
 )

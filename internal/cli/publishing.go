@@ -11,6 +11,7 @@ import (
 	"github.com/portavoce/portavoce/internal/config"
 	"github.com/portavoce/portavoce/internal/inbox"
 	"github.com/portavoce/portavoce/internal/linkpreview"
+	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/netguard"
 	"github.com/portavoce/portavoce/internal/presence"
@@ -69,7 +70,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 			inboxes[pub.Network()] = ib
 		}
 	}
-	hub := inbox.NewHub()
+	hub := live.NewHub()
 	return &publishing{
 		service:    service,
 		inbox:      inbox.New(db, service, vault, inboxes, hub, nil, log),

@@ -23,6 +23,7 @@ import (
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/listening/sentiment"
+	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/provider"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/store"
@@ -63,7 +64,7 @@ type Service struct {
 	publish   *publish.Service
 	secrets   publish.Secrets
 	providers map[string]provider.Inbox
-	hub       *Hub
+	hub       *live.Hub
 	now       func() time.Time
 	log       *slog.Logger
 	// refreshed holds, by conversation, when its posts were last looked
@@ -78,7 +79,7 @@ type Service struct {
 const RefreshEvery = 2 * time.Minute
 
 // New returns the inbox service.
-func New(s Store, pub *publish.Service, secrets publish.Secrets, providers map[string]provider.Inbox, hub *Hub,
+func New(s Store, pub *publish.Service, secrets publish.Secrets, providers map[string]provider.Inbox, hub *live.Hub,
 	now func() time.Time, log *slog.Logger) *Service {
 	if now == nil {
 		now = time.Now
@@ -91,7 +92,7 @@ func New(s Store, pub *publish.Service, secrets publish.Secrets, providers map[s
 }
 
 // Hub returns the live-update hub pages subscribe to.
-func (s *Service) Hub() *Hub { return s.hub }
+func (s *Service) Hub() *live.Hub { return s.hub }
 
 // Analyzer is the language and sentiment engine of the inbox; the
 // listening work can give it a better one.

@@ -15,6 +15,7 @@ import (
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/inbox"
+	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/mail/mailtest"
 	"github.com/portavoce/portavoce/internal/provider"
@@ -41,7 +42,7 @@ type world struct {
 	mclient   *mastodon.Client
 	bclient   *bluesky.Client
 	providers map[string]provider.Inbox
-	hub       *inbox.Hub
+	hub       *live.Hub
 	ws        p.Workspace
 	owner     p.User
 	responder p.User
@@ -64,7 +65,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{db: db, vault: secrets.NewVault(box, db), hub: inbox.NewHub()}
+	w := &world{db: db, vault: secrets.NewVault(box, db), hub: live.NewHub()}
 	w.masto = mastodontest.NewServer()
 	t.Cleanup(w.masto.Close)
 	w.sky = blueskytest.NewServer()

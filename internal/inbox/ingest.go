@@ -9,6 +9,7 @@ import (
 	"time"
 
 	p "github.com/portavoce/portavoce"
+	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/provider"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/store"
@@ -46,7 +47,7 @@ type Ingester struct {
 	store     IngestStore
 	secrets   publish.Secrets
 	providers map[string]provider.Inbox
-	hub       *Hub
+	hub       *live.Hub
 	opts      IngestOptions
 	now       func() time.Time
 	log       *slog.Logger
@@ -57,7 +58,7 @@ type Ingester struct {
 }
 
 // NewIngester returns an ingester; Run starts it.
-func NewIngester(s IngestStore, secrets publish.Secrets, providers map[string]provider.Inbox, hub *Hub, opts IngestOptions,
+func NewIngester(s IngestStore, secrets publish.Secrets, providers map[string]provider.Inbox, hub *live.Hub, opts IngestOptions,
 	now func() time.Time, log *slog.Logger) *Ingester {
 	if opts.Every <= 0 {
 		opts.Every = provider.PollEvery

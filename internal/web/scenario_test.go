@@ -30,6 +30,7 @@ import (
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/auth"
 	"github.com/portavoce/portavoce/internal/inbox"
+	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/presence"
 	"github.com/portavoce/portavoce/internal/presence/profileaudit"
 	"github.com/portavoce/portavoce/internal/presence/siteaudit"
@@ -220,7 +221,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	}
 
 	f.inbox = inbox.New(db, f.publishing, f.vault, map[string]provider.Inbox{provider.Mastodon: masto, provider.Bluesky: sky},
-		inbox.NewHub(), nil, nil)
+		live.NewHub(), nil, nil)
 
 	srv, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, Publishing: f.publishing,
 		Connector: f.connector, Media: db, DB: db, Presence: f.presence, Inbox: f.inbox, InboxEvery: time.Minute})

@@ -1,10 +1,12 @@
-package inbox
+// Package live tells the pages open on this node that something changed in
+// a workspace (a new conversation, a new mention), for their server-sent
+// events. Pages also look at the database every few seconds, which carries
+// what other nodes did.
+package live
 
 import "sync"
 
-// Hub tells the inbox pages open on this node that a workspace's
-// conversations changed. Pages also look at the database every few
-// seconds, which carries changes made on other nodes.
+// Hub is the signal board: one channel per open page, by workspace.
 type Hub struct {
 	mu   sync.Mutex
 	subs map[string]map[chan struct{}]struct{}
@@ -13,8 +15,8 @@ type Hub struct {
 // NewHub returns an empty hub.
 func NewHub() *Hub { return &Hub{subs: map[string]map[chan struct{}]struct{}{}} }
 
-// Subscribe returns a channel that receives a signal when the workspace
-// changes, and the function that ends the subscription.
+// Subscribe returns a channel signalled when the workspace changes, and the
+// function that ends the subscription.
 func (h *Hub) Subscribe(workspaceID string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	h.mu.Lock()
@@ -33,8 +35,7 @@ func (h *Hub) Subscribe(workspaceID string) (<-chan struct{}, func()) {
 	}
 }
 
-// Publish signals every subscriber of the workspace; a subscriber that has
-// a signal pending gets no second one.
+// Publish signals the workspace's subscribers.
 func (h *Hub) Publish(workspaceID string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
