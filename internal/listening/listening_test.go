@@ -1,0 +1,274 @@
+package listening_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	p "github.com/portavoce/portavoce"
+	"github.com/portavoce/portavoce/internal/listening"
+	"github.com/portavoce/portavoce/internal/listening/source"
+	"github.com/portavoce/portavoce/internal/live"
+	"github.com/portavoce/portavoce/internal/store"
+	"github.com/portavoce/portavoce/internal/store/storetest"
+	"github.com/portavoce/portavoce/internal/workspace"
+)
+
+type world struct {
+	db    *store.DB
+	ws    p.Workspace
+	owner p.User
+	svc   *listening.Service
+	pl    *listening.Pipeline
+	hub   *live.Hub
+}
+
+func newWorld(t *testing.T, db *store.DB) *world {
+	t.Helper()
+	ctx := t.Context()
+	now := time.Now().UTC()
+	uniq := uuid.NewString()[:8]
+	w := &world{db: db, hub: live.NewHub()}
+	w.owner = p.User{ID: uuid.NewString(), Email: "anna-" + uniq + "@example.it", Name: "Anna", PasswordHash: "x", CreatedAt: now, PasswordChangedAt: now}
+	if err := db.CreateUser(ctx, w.owner); err != nil {
+		t.Fatal(err)
+	}
+	w.ws = p.Workspace{ID: uuid.NewString(), Slug: "rossi-" + uniq, Name: "Caffè Rossi", Timezone: "Europe/Rome", Language: "it", CreatedAt: now}
+	if err := db.CreateWorkspace(ctx, w.ws, w.owner.ID); err != nil {
+		t.Fatal(err)
+	}
+	w.pl = listening.NewPipeline(db, w.hub, nil, nil, nil)
+	w.svc = listening.New(db, w.hub, func() {
+		if err := w.pl.Load(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}, nil, nil)
+	return w
+}
+
+func (w *world) access() (workspace.Actor, workspace.Access) {
+	return workspace.Actor{User: w.owner}, workspace.Access{Workspace: w.ws, Role: p.RoleOwner}
+}
+
+func (w *world) topic(t *testing.T, name, q string) p.Topic {
+	t.Helper()
+	a, acc := w.access()
+	topic, err := w.svc.SaveTopic(t.Context(), a, acc, p.Topic{Name: name, Kind: p.TopicBrand, Query: q, Active: true, AlertEmail: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topic
+}
+
+// batches is a source that hands over fixed batches, then waits: what the
+// pipeline does with a source's output, without a network.
+type batches struct {
+	list []source.Batch
+	// from is the cursor Run was given.
+	from string
+}
+
+func (b *batches) Name() string { return "fixed" }
+
+func (b *batches) Run(ctx context.Context, cursor string, emit func(context.Context, source.Batch) error, status func(source.Status)) error {
+	b.from = cursor
+	status(source.Status{Connected: true})
+	for _, batch := range b.list {
+		if err := emit(ctx, batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func post(id, text string, at time.Time) source.Post {
+	return source.Post{ID: "at://did:plc:x/app.bsky.feed.post/" + id, Source: "bluesky", URL: "https://bsky.app/profile/x/post/" + id,
+		Text: text, Author: "giulia.bsky.social", CreatedAt: at}
+}
+
+// TestMatchedPostsAreStoredOnce: the issue's query over a stream of
+// posts (NOT binds tighter than OR: "Caffè Rossi" OR (caffero* AND NOT
+// lavoro)); what matches is stored with its language and sentiment, the
+// source's cursor with it; a replay stores nothing twice; a near-duplicate
+// folds; full-text search finds it without accents.
+func TestMatchedPostsAreStoredOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		topic := w.topic(t, "Caffè Rossi", `"Caffè Rossi" OR caffero* NOT lavoro`)
+		now := time.Now().UTC().Add(-time.Hour)
+		long := "Il Caffè Rossi di via Roma è il migliore della città, ci torno ogni mattina"
+		src := &batches{list: []source.Batch{
+			{Posts: []source.Post{
+				post("1", long, now),
+				post("2", "Cerco lavoro al Caffè Rossi", now),
+				post("3", "The caffeteria was terrible, never again", now),
+				post("4", "Oggi pioggia su Milano", now),
+			}, Cursor: "100"},
+			{Posts: []source.Post{
+				post("5", "Che schifo il servizio al Caffè Rossi, mai più", now.Add(time.Minute)),
+				post("6", long, now.Add(2*time.Minute)), // the same words: a near-duplicate
+			}, Cursor: "200"},
+		}}
+		if err := w.pl.Run(t.Context(), src, "", "test", "stream"); err != nil {
+			t.Fatal(err)
+		}
+		_, acc := w.access()
+		all, err := w.svc.Mentions(t.Context(), acc, store.MentionFilter{Duplicates: true, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]p.Mention{}
+		for _, m := range all {
+			got[m.Text+"|"+m.URL[len(m.URL)-1:]] = m
+		}
+		if len(all) != 4 {
+			t.Fatalf("%d mentions stored, want 4 (posts 1, 2, 5, 6): %+v", len(all), all)
+		}
+		first := got[long+"|1"]
+		if first.Lang != "it" || first.Sentiment <= 0 || first.TopicID != topic.ID {
+			t.Errorf("post 1: lang %q sentiment %.2f topic %s; want Italian, positive", first.Lang, first.Sentiment, first.TopicID)
+		}
+		if m := got["Cerco lavoro al Caffè Rossi|2"]; m.Lead {
+			t.Errorf("post 2 (someone looking for work, not to buy) is marked as a lead")
+		}
+		if m := got["Che schifo il servizio al Caffè Rossi, mai più|5"]; m.Sentiment >= 0 {
+			t.Errorf("post 5 has sentiment %.2f, want negative", m.Sentiment)
+		}
+		if m := got[long+"|6"]; m.DuplicateOf != first.PostID {
+			t.Errorf("post 6 is a duplicate of %q, want post 1 (%s)", m.DuplicateOf, first.PostID)
+		}
+		folded, err := w.svc.Mentions(t.Context(), acc, store.MentionFilter{Limit: 100})
+		if err != nil || len(folded) != 3 {
+			t.Fatalf("without duplicates: %d mentions, %v; want 3", len(folded), err)
+		}
+		// The stored cursor is the last batch's; running again from it
+		// with the same posts stores nothing more.
+		again := &batches{list: src.list}
+		if err := w.pl.Run(t.Context(), again, "", "test", "stream"); err != nil {
+			t.Fatal(err)
+		}
+		if again.from != "200" {
+			t.Errorf("the source restarted from %q, want the stored 200", again.from)
+		}
+		if n, _ := w.svc.Mentions(t.Context(), acc, store.MentionFilter{Duplicates: true, Limit: 100}); len(n) != 4 {
+			t.Errorf("after a replay: %d mentions, want 4", len(n))
+		}
+		found, err := w.svc.Mentions(t.Context(), acc, store.MentionFilter{Search: "servizio", Limit: 100})
+		if err != nil || len(found) != 1 || !strings.Contains(found[0].Text, "schifo") {
+			t.Errorf("full-text search for servizio: %+v, %v", found, err)
+		}
+		neg, err := w.svc.Mentions(t.Context(), acc, store.MentionFilter{Sentiment: "negative", Limit: 100})
+		if err != nil || len(neg) != 1 {
+			t.Errorf("negative mentions: %d, %v; want 1 (post 5)", len(neg), err)
+		}
+	})
+}
+
+// TestPreviewAndQueryMistakes: a draft query runs over what is stored; a
+// mistake points at its place.
+func TestPreviewAndQueryMistakes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.topic(t, "Anything", "milano OR roma")
+		now := time.Now().UTC()
+		src := &batches{list: []source.Batch{{Posts: []source.Post{
+			post("a", "Un caffè a Milano", now), post("b", "Un caffè a Roma", now), post("c", "Roma e Milano", now)}, Cursor: "1"}}}
+		if err := w.pl.Run(t.Context(), src, "", "test", "preview"); err != nil {
+			t.Fatal(err)
+		}
+		_, acc := w.access()
+		list, tried, err := w.svc.Preview(t.Context(), acc, "milano NOT roma", 50)
+		if err != nil || len(list) != 1 || tried < 3 {
+			t.Fatalf("preview: %d matches of %d tried, %v; want 1", len(list), tried, err)
+		}
+		_, _, err = w.svc.Preview(t.Context(), acc, "(milano OR roma", 50)
+		if err == nil || !strings.Contains(err.Error(), "character") {
+			t.Fatalf("an unbalanced parenthesis: %v", err)
+		}
+	})
+}
+
+// TestSpikeRaisesOneAlert: a flood of negative mentions in the current
+// window, against a quiet baseline, records one negative alert (and one
+// volume alert), however often the check runs.
+func TestSpikeRaisesOneAlert(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.topic(t, "Caffè Rossi", `"caffè rossi"`)
+		now := time.Now().UTC()
+		var quiet []source.Post
+		for i := range 24 {
+			quiet = append(quiet, post(fmt.Sprintf("q%d", i), fmt.Sprintf("Un caffè rossi, numero %d", i), now.Add(-time.Duration(i+1)*listening.Window)))
+		}
+		var flood []source.Post
+		for i := range 30 {
+			flood = append(flood, post(fmt.Sprintf("f%d", i), fmt.Sprintf("Caffè Rossi pessimo, servizio orribile, mai più (%d)", i), now))
+		}
+		src := &batches{list: []source.Batch{{Posts: quiet, Cursor: "1"}, {Posts: flood, Cursor: "2"}}}
+		if err := w.pl.Run(t.Context(), src, "", "test", "flood"); err != nil {
+			t.Fatal(err)
+		}
+		alerter := listening.NewAlerter(db, nil, nil, "https://portavoce.example", nil, nil)
+		for range 3 {
+			if err := alerter.Check(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, acc := w.access()
+		alerts, err := w.svc.Alerts(t.Context(), acc, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := map[string]int{}
+		for _, a := range alerts {
+			kinds[a.Kind]++
+			if a.Count < 30 || len(a.Mentions) == 0 {
+				t.Errorf("alert %s: count %d, %d mentions", a.Kind, a.Count, len(a.Mentions))
+			}
+		}
+		if kinds["negative"] != 1 || kinds["volume"] != 1 {
+			t.Fatalf("alerts %v, want one negative and one volume", kinds)
+		}
+	})
+}
+
+func TestSpikeRule(t *testing.T) {
+	quiet := make([]int, 24)
+	for i := range quiet {
+		quiet[i] = 2
+	}
+	for _, tc := range []struct {
+		count int
+		past  []int
+		want  bool
+	}{
+		{30, quiet, true},
+		{9, make([]int, 24), false}, // below MinSpike
+		{10, make([]int, 24), true}, // from silence
+		{6, quiet, false},           // within the spread
+		{40, []int{30, 35, 28, 32, 40, 31}, false},
+	} {
+		if got, _ := listening.Spike(tc.count, tc.past); got != tc.want {
+			t.Errorf("Spike(%d, %v) = %v, want %v", tc.count, tc.past, got, tc.want)
+		}
+	}
+}
+
+func TestLeads(t *testing.T) {
+	for text, want := range map[string]bool{
+		"Qualcuno sa consigliarmi un buon caffè in grani?": true,
+		"Cerco un bar per colazione a Milano":              true,
+		"Looking for a good espresso machine":              true,
+		"Any recommendations for coffee in Turin?":         true,
+		"Il caffè di oggi era buonissimo":                  false,
+		"I love this coffee":                               false,
+	} {
+		if got := listening.IsLead(text); got != want {
+			t.Errorf("IsLead(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

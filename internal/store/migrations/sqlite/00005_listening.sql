@@ -1,0 +1,113 @@
+-- +goose Up
+-- Listening: each workspace's topics (a boolean query), the public posts
+-- that matched one (stored once), which topic each matched, the sources
+-- with their cursors, and the alerts sent.
+CREATE TABLE listening_topics (
+    id            TEXT PRIMARY KEY,
+    workspace_id  TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    query         TEXT NOT NULL,
+    active        INTEGER NOT NULL DEFAULT 1,
+    alert_email   INTEGER NOT NULL DEFAULT 1,
+    alert_webhook TEXT NOT NULL DEFAULT '',
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE INDEX listening_topics_workspace ON listening_topics(workspace_id, name);
+
+CREATE TABLE listening_posts (
+    id          TEXT PRIMARY KEY,
+    source      TEXT NOT NULL,
+    remote_id   TEXT NOT NULL,
+    url         TEXT NOT NULL DEFAULT '',
+    host        TEXT NOT NULL DEFAULT '',
+    title       TEXT NOT NULL DEFAULT '',
+    text        TEXT NOT NULL DEFAULT '',
+    author      TEXT NOT NULL DEFAULT '',
+    author_name TEXT NOT NULL DEFAULT '',
+    lang        TEXT NOT NULL DEFAULT '',
+    sentiment   REAL NOT NULL DEFAULT 0,
+    reach       INTEGER NOT NULL DEFAULT 0,
+    hashtags    TEXT NOT NULL DEFAULT '',
+    fingerprint TEXT NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    found_at    INTEGER NOT NULL,
+    UNIQUE (source, remote_id)
+);
+CREATE INDEX listening_posts_fingerprint ON listening_posts(fingerprint);
+CREATE INDEX listening_posts_found ON listening_posts(found_at);
+
+CREATE VIRTUAL TABLE listening_posts_fts USING fts5(title, text, content='listening_posts', content_rowid='rowid',
+    tokenize='unicode61 remove_diacritics 2');
+-- +goose StatementBegin
+CREATE TRIGGER listening_posts_ai AFTER INSERT ON listening_posts BEGIN
+    INSERT INTO listening_posts_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER listening_posts_ad AFTER DELETE ON listening_posts BEGIN
+    INSERT INTO listening_posts_fts(listening_posts_fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text);
+END;
+-- +goose StatementEnd
+
+CREATE TABLE listening_mentions (
+    topic_id     TEXT NOT NULL REFERENCES listening_topics(id) ON DELETE CASCADE,
+    post_id      TEXT NOT NULL REFERENCES listening_posts(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    created_at   INTEGER NOT NULL,
+    sentiment    REAL NOT NULL DEFAULT 0,
+    corrected    INTEGER NOT NULL DEFAULT 0,
+    lead         INTEGER NOT NULL DEFAULT 0,
+    duplicate_of TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (topic_id, post_id)
+);
+CREATE INDEX listening_mentions_workspace ON listening_mentions(workspace_id, created_at);
+CREATE INDEX listening_mentions_topic ON listening_mentions(topic_id, created_at);
+CREATE INDEX listening_mentions_post ON listening_mentions(post_id);
+
+CREATE TABLE listening_sources (
+    id           TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL DEFAULT '',
+    kind         TEXT NOT NULL,
+    target       TEXT NOT NULL,
+    cursor       TEXT NOT NULL DEFAULT '',
+    connected    INTEGER NOT NULL DEFAULT 0,
+    error        TEXT NOT NULL DEFAULT '',
+    retry_at     INTEGER NOT NULL DEFAULT 0,
+    received     INTEGER NOT NULL DEFAULT 0,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (workspace_id, kind, target)
+);
+
+CREATE TABLE listening_alerts (
+    id           TEXT PRIMARY KEY,
+    topic_id     TEXT NOT NULL REFERENCES listening_topics(id) ON DELETE CASCADE,
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL,
+    window_start INTEGER NOT NULL,
+    count        INTEGER NOT NULL,
+    baseline     REAL NOT NULL,
+    mentions     TEXT NOT NULL DEFAULT '[]',
+    created_at   INTEGER NOT NULL,
+    sent_at      INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (topic_id, kind, window_start)
+);
+CREATE INDEX listening_alerts_unsent ON listening_alerts(sent_at);
+
+CREATE TABLE listening_settings (
+    workspace_id   TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+    retention_days INTEGER NOT NULL DEFAULT 365,
+    updated_at     INTEGER NOT NULL
+);
+
+-- +goose Down
+DROP TABLE listening_settings;
+DROP TABLE listening_alerts;
+DROP TABLE listening_sources;
+DROP TABLE listening_mentions;
+DROP TRIGGER listening_posts_ad;
+DROP TRIGGER listening_posts_ai;
+DROP TABLE listening_posts_fts;
+DROP TABLE listening_posts;
+DROP TABLE listening_topics;
