@@ -11,6 +11,7 @@ import (
 	"github.com/portavoce/portavoce/internal/config"
 	"github.com/portavoce/portavoce/internal/inbox"
 	"github.com/portavoce/portavoce/internal/linkpreview"
+	"github.com/portavoce/portavoce/internal/listening"
 	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/netguard"
@@ -38,6 +39,10 @@ type publishing struct {
 	inbox      *inbox.Service
 	ingester   *inbox.Ingester
 	mailer     *inbox.Mailer
+	listening  *listening.Service
+	pipeline   *listening.Pipeline
+	alerter    *listening.Alerter
+	sources    []listeningSource
 	db         *store.DB
 	log        *slog.Logger
 }
@@ -64,18 +69,19 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 	audits := presence.New(db, guarded, siteaudit.Options{}, profileaudit.Deps{Mastodon: masto, Bluesky: sky, Handles: sky, HTTP: guarded}, nil, log)
 	audits.SetFixer(presence.Fixer{Secrets: vault, Updaters: map[string]profileaudit.ProfileUpdater{provider.Mastodon: masto, provider.Bluesky: sky.Profiles("", nil)}})
 	service := publish.New(db, publishers, dispatcher.Wake, nil, log)
-	inboxes := map[string]provider.Inbox{}
-	for _, pub := range publishers {
-		if ib, ok := pub.(provider.Inbox); ok {
-			inboxes[pub.Network()] = ib
-		}
-	}
+	inboxes := map[string]provider.Inbox{provider.Mastodon: masto, provider.Bluesky: sky}
 	hub := live.NewHub()
+	listeningHub := live.NewHub()
+	pipeline := listening.NewPipeline(db, listeningHub, nil, nil, log)
 	return &publishing{
 		service:    service,
 		inbox:      inbox.New(db, service, vault, inboxes, hub, nil, log),
 		ingester:   inbox.NewIngester(db, vault, inboxes, hub, inbox.IngestOptions{Node: node, Every: c.InboxPollEvery}, nil, log),
 		mailer:     inbox.NewMailer(db, sender, c.BaseURL, nil, log),
+		listening:  listening.New(db, listeningHub, pipeline.Changed, nil, log),
+		pipeline:   pipeline,
+		alerter:    listening.NewAlerter(db, sender, guarded, c.BaseURL, nil, log),
+		sources:    listeningSources(c, log),
 		connector:  publish.NewConnector(db, vault, masto, sky, nil, log),
 		previews:   linkpreview.NewCache(guarded, 10*time.Minute, 1000),
 		dispatcher: dispatcher,
@@ -101,6 +107,7 @@ func (p *publishing) start(ctx context.Context) *sync.WaitGroup {
 	wg.Go(func() { p.dispatcher.Run(ctx) })
 	wg.Go(func() { p.notifier.Run(ctx) })
 	wg.Go(func() { p.ingester.Run(ctx) })
+	p.startListening(ctx, &wg)
 	wg.Go(func() { p.mailer.Run(ctx, 5*time.Second) })
 	if p.checker != nil {
 		wg.Go(func() { p.checker.Run(ctx) })

@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/portavoce/portavoce/internal/config"
+	"github.com/portavoce/portavoce/internal/listening/source"
+)
+
+// listeningSource is a source the server reads for every workspace.
+type listeningSource struct {
+	src          source.Source
+	kind, target string
+}
+
+// listeningSources are the instance-wide sources the configuration names.
+func listeningSources(c config.Config, log *slog.Logger) []listeningSource {
+	return nil
+}
+
+// startListening compiles the topics, then runs the sources through them
+// and the spike alerts, until ctx ends.
+func (p *publishing) startListening(ctx context.Context, wg *sync.WaitGroup) {
+	if err := p.pipeline.Load(ctx); err != nil {
+		p.log.Warn("listening: cannot load the topics now; they are loaded again in 30 s", "err", err)
+	}
+	wg.Go(func() { p.pipeline.Watch(ctx) })
+	wg.Go(func() { p.alerter.Run(ctx, 20*time.Second) })
+	for _, s := range p.sources {
+		wg.Go(func() {
+			// A source retries the network itself; Run ends early only when
+			// storing fails (the database is away): start again from the
+			// stored cursor a little later.
+			for ctx.Err() == nil {
+				err := p.pipeline.Run(ctx, s.src, "", s.kind, s.target)
+				if ctx.Err() != nil {
+					return
+				}
+				p.log.Warn("listening: a source stopped; it starts again in 10 s", "source", s.src.Name(), "err", err)
+				select {
+				case <-ctx.Done():
+				case <-time.After(10 * time.Second):
+				}
+			}
+		})
+	}
+}
