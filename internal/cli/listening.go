@@ -8,6 +8,7 @@ import (
 
 	"github.com/portavoce/portavoce/internal/config"
 	"github.com/portavoce/portavoce/internal/listening/source"
+	"github.com/portavoce/portavoce/internal/listening/source/jetstream"
 )
 
 // listeningSource is a source the server reads for every workspace.
@@ -18,7 +19,16 @@ type listeningSource struct {
 
 // listeningSources are the instance-wide sources the configuration names.
 func listeningSources(c config.Config, log *slog.Logger) []listeningSource {
-	return nil
+	var out []listeningSource
+	if c.JetstreamURL != "" {
+		js, err := jetstream.New(jetstream.Options{URL: c.JetstreamURL})
+		if err != nil {
+			log.Error("listening: Jetstream is not read", "err", err)
+		} else {
+			out = append(out, listeningSource{src: js, kind: "jetstream", target: c.JetstreamURL})
+		}
+	}
+	return out
 }
 
 // startListening compiles the topics, then runs the sources through them

@@ -56,6 +56,8 @@ type Config struct {
 	AccountCheckEvery time.Duration
 	// InboxPollEvery is how often each account's inbox is fetched.
 	InboxPollEvery time.Duration
+	// JetstreamURL is the Bluesky Jetstream listening reads; empty: none.
+	JetstreamURL string
 }
 
 // Setting describes one setting: its flag, variable, default and help. The
@@ -179,6 +181,14 @@ var Settings = []Setting{
 		dur("account-check-every", func(c *Config) *time.Duration { return &c.AccountCheckEvery })},
 	{"inbox-poll-every", "PORTAVOCE_INBOX_POLL_EVERY", "1m", "how often (a `duration`) each connected account's replies, mentions and messages are fetched; Mastodon accounts also stream them live, and this is then the safety net",
 		dur("inbox-poll-every", func(c *Config) *time.Duration { return &c.InboxPollEvery })},
+	{"jetstream-url", "PORTAVOCE_JETSTREAM_URL", "", "the Bluesky Jetstream (`URL`, such as wss://jetstream2.us-east.bsky.network) that listening reads every public post from; empty: Bluesky is not listened to",
+		func(c *Config, v string) error {
+			if v != "" && !strings.HasPrefix(v, "wss://") && !strings.HasPrefix(v, "ws://") && !strings.HasPrefix(v, "https://") && !strings.HasPrefix(v, "http://") {
+				return fmt.Errorf("jetstream-url: %q must start with wss://", v)
+			}
+			c.JetstreamURL = v
+			return nil
+		}},
 }
 
 func urlSetting(name string, dst func(*Config) *string) func(*Config, string) error {
