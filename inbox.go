@@ -179,4 +179,6 @@ const (
 	AuditInboxAction   = "inbox.action"
 	AuditTopicSaved    = "listening.topic_saved"
 	AuditTopicDeleted  = "listening.topic_deleted"
+	AuditSourceAdded   = "listening.source_added"
+	AuditSourceRemoved = "listening.source_removed"
 )

@@ -39,6 +39,7 @@ func (p *publishing) startListening(ctx context.Context, wg *sync.WaitGroup) {
 	}
 	wg.Go(func() { p.pipeline.Watch(ctx) })
 	wg.Go(func() { p.alerter.Run(ctx, 20*time.Second) })
+	wg.Go(func() { p.runner.Run(ctx) })
 	for _, s := range p.sources {
 		wg.Go(func() {
 			// A source retries the network itself; Run ends early only when

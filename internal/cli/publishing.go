@@ -41,6 +41,7 @@ type publishing struct {
 	mailer     *inbox.Mailer
 	listening  *listening.Service
 	pipeline   *listening.Pipeline
+	runner     *listening.Runner
 	alerter    *listening.Alerter
 	sources    []listeningSource
 	db         *store.DB
@@ -73,13 +74,17 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 	hub := live.NewHub()
 	listeningHub := live.NewHub()
 	pipeline := listening.NewPipeline(db, listeningHub, nil, nil, log)
+	runner := listening.NewRunner(db, pipeline, guarded, log)
+	listen := listening.New(db, listeningHub, pipeline.Changed, nil, log)
+	listen.SetSources(db, runner)
 	return &publishing{
 		service:    service,
 		inbox:      inbox.New(db, service, vault, inboxes, hub, nil, log),
 		ingester:   inbox.NewIngester(db, vault, inboxes, hub, inbox.IngestOptions{Node: node, Every: c.InboxPollEvery}, nil, log),
 		mailer:     inbox.NewMailer(db, sender, c.BaseURL, nil, log),
-		listening:  listening.New(db, listeningHub, pipeline.Changed, nil, log),
+		listening:  listen,
 		pipeline:   pipeline,
+		runner:     runner,
 		alerter:    listening.NewAlerter(db, sender, guarded, c.BaseURL, nil, log),
 		sources:    listeningSources(c, log),
 		connector:  publish.NewConnector(db, vault, masto, sky, nil, log),

@@ -51,8 +51,17 @@ type Service struct {
 	hub   *live.Hub
 	now   func() time.Time
 	log   *slog.Logger
-	// changed tells the pipeline to compile the topics again.
-	changed func()
+	// changed tells the pipeline to compile the topics again;
+	// sourcesChanged tells the runner to look at the sources.
+	changed        func()
+	sources        SourceStore
+	sourcesChanged func()
+}
+
+// SetSources lets the workspace add its own sources (feeds, searches,
+// hashtags), run by runner.
+func (s *Service) SetSources(st SourceStore, runner *Runner) {
+	s.sources, s.sourcesChanged = st, runner.Changed
 }
 
 // New returns the listening service. changed (may be nil) is called when a

@@ -12,6 +12,7 @@ import (
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/listening"
 	"github.com/portavoce/portavoce/internal/listening/source"
+	"github.com/portavoce/portavoce/internal/listening/source/feed/feedtest"
 	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/store"
 	"github.com/portavoce/portavoce/internal/store/storetest"
@@ -271,4 +272,53 @@ func TestLeads(t *testing.T) {
 			t.Errorf("IsLead(%q) = %v, want %v", text, got, want)
 		}
 	}
+}
+
+// TestWorkspaceFeed: a feed added by one workspace is read by the runner
+// and matched against that workspace's topics only: another workspace
+// listening for the same words does not see it (a Google Alerts feed is
+// someone's own).
+func TestWorkspaceFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		other := newWorld(t, db)
+		w.topic(t, "Caffè Rossi", `"caffè rossi"`)
+		other.topic(t, "Also Caffè Rossi", `"caffè rossi"`)
+		site := feedtest.New()
+		t.Cleanup(site.Close)
+		site.Add(feedtest.Item{ID: "a1", Title: "Il Caffè Rossi compie 50 anni", Link: "https://giornale.example/caffe-rossi",
+			Description: "<p>Festa in piazza per il <b>Caffè Rossi</b></p>", Published: time.Now().Add(-time.Hour)})
+		runner := listening.NewRunner(db, w.pl, site.Client(), nil)
+		w.svc.SetSources(db, runner)
+		a, acc := w.access()
+		if _, err := w.svc.AddSource(t.Context(), a, acc, listening.SourceFeed, "not a feed"); err == nil {
+			t.Fatal("a feed that is not an address was accepted")
+		}
+		if _, err := w.svc.AddSource(t.Context(), a, acc, listening.SourceFeed, site.RSSURL()); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.pl.Load(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { runner.Run(ctx); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+		var got []p.Mention
+		waitUntil(t, func() bool {
+			got, _ = w.svc.Mentions(t.Context(), acc, store.MentionFilter{Limit: 10})
+			return len(got) == 1
+		})
+		if got[0].Source != "rss" || got[0].Host != "giornale.example" || !strings.Contains(got[0].Text, "Festa in piazza") {
+			t.Fatalf("the feed's mention: %+v", got[0])
+		}
+		_, oacc := other.access()
+		if theirs, _ := other.svc.Mentions(t.Context(), oacc, store.MentionFilter{Limit: 10}); len(theirs) != 0 {
+			t.Fatalf("another workspace got %d mentions from this workspace's feed", len(theirs))
+		}
+		sources, err := w.svc.Sources(t.Context(), acc)
+		if err != nil || len(sources) != 1 || !sources[0].Connected {
+			t.Fatalf("sources: %+v, %v; want the feed, connected", sources, err)
+		}
+	})
 }

@@ -642,3 +642,34 @@ func (db *DB) DeleteOldMentions(ctx context.Context, workspaceID string, before 
 	})
 	return int(n), wrap(err)
 }
+
+// WorkspaceSources lists the sources workspaces added (feeds, searches,
+// hashtags), for the runner.
+func (db *DB) WorkspaceSources(ctx context.Context) ([]portavoce.ListeningSource, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT `+sourceColumns+` FROM listening_sources WHERE workspace_id <> '' ORDER BY id`)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []portavoce.ListeningSource
+	for rows.Next() {
+		s, err := scanSource(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, wrap(rows.Err())
+}
+
+// DeleteSource removes a source a workspace added.
+func (db *DB) DeleteSource(ctx context.Context, workspaceID, id string) error {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM listening_sources WHERE workspace_id = $1 AND id = $2`, workspaceID, id)
+	if err != nil {
+		return wrap(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return portavoce.ErrNotFound
+	}
+	return nil
+}
