@@ -730,3 +730,15 @@ func TestUploadsLargerThanAMegabyte(t *testing.T) {
 		}
 	})
 }
+
+// TestComposeStartsFromAText: the composer opened with ?text= (a mention
+// to quote, from the listening page) starts with that text.
+func TestComposeStartsFromAText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		res := f.request(t, owner, "GET", "/w/acme/compose?text="+url.QueryEscape("Da leggere: https://bsky.app/profile/x/post/1"), "", nil)
+		if res.code != 200 || !strings.Contains(res.body, "Da leggere: https://bsky.app/profile/x/post/1</textarea>") {
+			t.Fatalf("compose with a text: %d\n%s", res.code, res.body)
+		}
+	})
+}

@@ -191,8 +191,20 @@ func (s *Server) composePage(w http.ResponseWriter, r *http.Request, rq *request
 		}
 		st.PostID = post.ID
 		st.fromContent(post.Content)
+	} else if text := r.URL.Query().Get("text"); text != "" {
+		// A post started elsewhere: a mention to share or quote from the
+		// listening page.
+		st.fromContent(p.PostContent{Parts: []p.PostPart{{Text: clipRunes(text, 5000)}}})
 	}
 	return s.showCompose(w, r, rq, http.StatusOK, st, pageData{Notice: notice(r)})
+}
+
+// clipRunes cuts s to at most n characters.
+func clipRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }
 
 func (st *composeState) fromContent(c p.PostContent) {
