@@ -71,7 +71,7 @@ func serve(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	handler, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, Publishing: pub.service,
-		Connector: pub.connector, Media: db, Previews: pub.previews, Presence: pub.presence, Inbox: pub.inbox, InboxEvery: c.InboxPollEvery, DB: db, Logger: log, Registry: reg, BaseURL: c.BaseURL, TrustProxy: c.TrustProxy})
+		Connector: pub.connector, Media: db, Previews: pub.previews, Presence: pub.presence, Inbox: pub.inbox, InboxEvery: c.InboxPollEvery, Listening: pub.listening, DB: db, Logger: log, Registry: reg, BaseURL: c.BaseURL, TrustProxy: c.TrustProxy})
 	if err != nil {
 		return err
 	}

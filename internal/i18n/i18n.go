@@ -95,7 +95,7 @@ func Has(msg string) bool {
 }
 
 // catalogues are the Italian translations, one map per part of the product.
-var catalogues = []map[string]string{italian, italianPresence, italianInbox}
+var catalogues = []map[string]string{italian, italianPresence, italianInbox, italianListening}
 
 // Name is the language's own name, for the language switch.
 func (l Lang) Name() string {

@@ -227,7 +227,7 @@ func (s *Service) Mentions(ctx context.Context, acc workspace.Access, f store.Me
 // CorrectSentiment keeps the team's judgement of a mention: "positive",
 // "neutral" or "negative".
 func (s *Service) CorrectSentiment(ctx context.Context, a workspace.Actor, acc workspace.Access, topicID, postID, label string) error {
-	if err := canManage(acc); err != nil && !acc.Can(p.PermViewListening) {
+	if err := canView(acc); err != nil {
 		return err
 	}
 	score, ok := map[string]float64{"positive": 0.5, "neutral": 0, "negative": -0.5}[label]
@@ -263,3 +263,21 @@ var leadPatterns = regexp.MustCompile(`(?i)\b(qualcuno (sa|mi) (consigliar\w*|co
 
 // IsLead reports whether a post shows buying intent.
 func IsLead(text string) bool { return leadPatterns.MatchString(text) }
+
+// Volume counts the workspace's mentions (duplicates folded) per topic in
+// buckets of size over [from, to), for the charts.
+func (s *Service) Volume(ctx context.Context, acc workspace.Access, from, to time.Time, size time.Duration) ([]store.Bucket, error) {
+	if err := canView(acc); err != nil {
+		return nil, err
+	}
+	return s.store.MentionVolume(ctx, acc.Workspace.ID, from, to, size)
+}
+
+// Top ranks the workspace's authors ("author") or sites ("host") by
+// mentions over [from, to), for one topic or all ("").
+func (s *Service) Top(ctx context.Context, acc workspace.Access, field, topicID string, from, to time.Time, limit int) ([]store.Ranked, error) {
+	if err := canView(acc); err != nil {
+		return nil, err
+	}
+	return s.store.TopMentionFields(ctx, acc.Workspace.ID, field, topicID, from, to, limit)
+}

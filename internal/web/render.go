@@ -26,7 +26,8 @@ type pages struct {
 // pageNames lists the page templates; each defines "content" and is
 // rendered inside layout.html.
 var pageNames = []string{"setup", "login", "invite", "workspaces", "section", "settings", "audit", "account", "error",
-	"compose", "calendar", "accounts", "post", "presence", "inbox", "conversation", "inbox-settings"}
+	"compose", "calendar", "accounts", "post", "presence", "inbox", "conversation", "inbox-settings",
+	"listening"}
 
 func loadPages() (*pages, error) {
 	ps := &pages{byLang: map[i18n.Lang]map[string]*template.Template{}}
@@ -301,9 +302,10 @@ type pageData struct {
 	Deliveries   []deliveryView
 	Calendar     calendarView
 	// Movable is true when some of a post's deliveries have not started.
-	Movable  bool
-	Presence presenceView
-	Inbox    inboxView
+	Movable   bool
+	Presence  presenceView
+	Inbox     inboxView
+	Listening listeningView
 }
 
 // render writes a page with the layout, in the request's language.

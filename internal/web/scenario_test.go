@@ -30,6 +30,7 @@ import (
 	"github.com/portavoce/portavoce/internal/account"
 	"github.com/portavoce/portavoce/internal/auth"
 	"github.com/portavoce/portavoce/internal/inbox"
+	"github.com/portavoce/portavoce/internal/listening"
 	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/presence"
 	"github.com/portavoce/portavoce/internal/presence/profileaudit"
@@ -125,6 +126,10 @@ type fixture struct {
 	// conversation a row made last ({conversation-item}).
 	inbox    *inbox.Service
 	lastItem string
+	// listening is acme's social listening; lastMention is the post of the
+	// mention a row made last ({mention-post}).
+	listening   *listening.Service
+	lastMention string
 }
 
 // newFixture fills db with the fixture and starts a server over it.
@@ -222,9 +227,11 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 
 	f.inbox = inbox.New(db, f.publishing, f.vault, map[string]provider.Inbox{provider.Mastodon: masto, provider.Bluesky: sky},
 		live.NewHub(), nil, nil)
+	f.listening = listening.New(db, live.NewHub(), nil, nil, nil)
 
 	srv, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, Publishing: f.publishing,
-		Connector: f.connector, Media: db, DB: db, Presence: f.presence, Inbox: f.inbox, InboxEvery: time.Minute})
+		Connector: f.connector, Media: db, DB: db, Presence: f.presence, Inbox: f.inbox, InboxEvery: time.Minute,
+		Listening: f.listening})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -561,6 +568,14 @@ var placeholder = regexp.MustCompile(`\{[a-z0-9:-]+\}`)
 //	                        {later-date} the day after
 //	{text:N}                a text of N characters
 //
+// and for listening:
+//
+//	{topic}                 the id of a new topic of acme
+//	{mention-topic}         the id of a new topic of acme with one mention;
+//	                        {mention-post} (later in the same row) is the
+//	                        mention's post
+//	{unknown-id}            an id nothing has
+//
 // Within one row, a placeholder has the same value in the path, the body
 // and the expectation (see resolveRow). Expectations may also hold
 // {new-id} (any new id) and {any} (anything), matched as patterns.
@@ -677,6 +692,16 @@ func (f *fixture) placeholderValue(t *testing.T, caller who, ph string) string {
 			t.Fatal(err)
 		}
 		return r.ID
+	case "topic":
+		return f.listeningTopic(t, "Acme "+uuid.NewString()[:8], p.TopicBrand, "acme").ID
+	case "mention-topic":
+		topic := f.listeningTopic(t, "Acme "+uuid.NewString()[:8], p.TopicBrand, "acme")
+		f.lastMention = f.storeMention(t, topic, p.Mention{Source: "bluesky", Text: "Acme makes the best coffee", Author: "fan.bsky.social", Sentiment: 0.6})
+		return topic.ID
+	case "mention-post":
+		return f.lastMention
+	case "unknown-id":
+		return uuid.NewString()
 	case "media":
 		return f.media.ID
 	case "other-media":
@@ -1309,15 +1334,81 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/inbox/replies", who: owner, body: "name=Bad&language=en&body=Hi+{{author.email}}", code: 400, want: "unknown variable {{author.email}}", note: "unknown variable"},
 	{method: "POST", path: "/w/acme/inbox/{other-conversation}/status", who: owner, body: "status=done", code: 404, want: "not found", note: "another workspace's conversation"},
 
-	{method: "GET", path: "/w/acme/listening", who: admin, code: 200, want: "<h1>Listening</h1>"},
-	{method: "GET", path: "/w/acme/listening", who: owner, code: 200, want: "<h1>Listening</h1>"},
-	{method: "GET", path: "/w/acme/listening", who: manager, code: 200, want: "<h1>Listening</h1>"},
-	{method: "GET", path: "/w/acme/listening", who: editor, code: 200, want: "<h1>Listening</h1>"},
+	// Listening: owners, managers and editors see it and correct a mention's
+	// sentiment; owners and managers change what the workspace listens for.
+	{method: "GET", path: "/w/acme/listening", who: admin, code: 200, want: `id="topic-form"`},
+	{method: "GET", path: "/w/acme/listening", who: owner, code: 200, want: `id="topic-form"`},
+	{method: "GET", path: "/w/acme/listening", who: manager, code: 200, want: `id="topic-form"`},
+	{method: "GET", path: "/w/acme/listening", who: editor, code: 200, want: `id="listening-filters"`},
 	{method: "GET", path: "/w/acme/listening", who: agency, code: 403, want: roleRefused},
 	{method: "GET", path: "/w/acme/listening", who: responder, code: 403, want: roleRefused},
 	{method: "GET", path: "/w/acme/listening", who: viewer, code: 403, want: roleRefused},
 	{method: "GET", path: "/w/acme/listening", who: outsider, code: 404, want: noWorkspace},
 	{method: "GET", path: "/w/acme/listening", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Flistening"},
+	{method: "GET", path: "/w/acme/listening?leads=1&sentiment=negative&q=coffee", who: editor, code: 200, want: `id="tab-leads" aria-current="page"`, note: "leads, filtered"},
+	{method: "GET", path: "/w/acme/listening?from=31/05/2026", who: owner, code: 400, want: "a date is written as year-month-day", note: "a date it cannot read"},
+	{method: "GET", path: "/w/acme/listening/events", who: admin, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/listening/events", who: owner, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/listening/events", who: manager, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/listening/events", who: editor, code: 200, want: "retry:"},
+	{method: "GET", path: "/w/acme/listening/events", who: agency, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/listening/events", who: responder, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/listening/events", who: viewer, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/listening/events", who: outsider, code: 404, want: noWorkspace},
+	{method: "GET", path: "/w/acme/listening/events", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Flistening%2Fevents"},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: admin, code: 200, want: "<svg"},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: owner, code: 200, want: "<svg"},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: manager, code: 200, want: "<svg"},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: editor, code: 200, want: "<svg"},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: agency, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: responder, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: viewer, code: 403, want: roleRefused},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: outsider, code: 404, want: noWorkspace},
+	{method: "GET", path: "/w/acme/listening/chart/volume.svg", who: anonymous, code: 303, want: "/login?next=%2Fw%2Facme%2Flistening%2Fchart%2Fvolume.svg"},
+	{method: "GET", path: "/w/acme/listening/chart/share.svg?from=2026-01-01&to=2026-01-31", who: manager, code: 200, want: "<svg", note: "share of voice"},
+	{method: "GET", path: "/w/acme/listening/chart/pie.png", who: owner, code: 404, want: "there is no page at this address", note: "no such chart"},
+	{method: "POST", path: "/w/acme/listening/preview", who: admin, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 200, want: `id="preview-count"`},
+	{method: "POST", path: "/w/acme/listening/preview", who: owner, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 200, want: `id="preview-count"`},
+	{method: "POST", path: "/w/acme/listening/preview", who: manager, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 200, want: `id="preview-count"`},
+	{method: "POST", path: "/w/acme/listening/preview", who: editor, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/preview", who: agency, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/preview", who: responder, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/preview", who: viewer, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/preview", who: outsider, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/listening/preview", who: anonymous, body: "name=Acme&kind=brand&query=acme+OR+%23acme", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/listening/preview", who: owner, body: "name=Acme&kind=brand&query=acme+AND+%28", code: 400, want: "the query has a mistake at character", note: "a mistake in the query"},
+	{method: "POST", path: "/w/acme/listening/topics", who: admin, body: "name=Acme&kind=brand&query=acme&active=1", code: 303, want: "/w/acme/listening?done=topic-saved"},
+	{method: "POST", path: "/w/acme/listening/topics", who: owner, body: "name=Acme&kind=brand&query=acme&active=1", code: 303, want: "/w/acme/listening?done=topic-saved"},
+	{method: "POST", path: "/w/acme/listening/topics", who: manager, body: "name=Acme&kind=brand&query=acme&active=1", code: 303, want: "/w/acme/listening?done=topic-saved"},
+	{method: "POST", path: "/w/acme/listening/topics", who: editor, body: "name=Acme&kind=brand&query=acme&active=1", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/topics", who: agency, body: "name=Acme&kind=brand&query=acme&active=1", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/topics", who: responder, body: "name=Acme&kind=brand&query=acme&active=1", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/topics", who: viewer, body: "name=Acme&kind=brand&query=acme&active=1", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/topics", who: outsider, body: "name=Acme&kind=brand&query=acme&active=1", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/listening/topics", who: anonymous, body: "name=Acme&kind=brand&query=acme&active=1", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/listening/topics", who: owner, body: "name=&kind=brand&query=acme", code: 400, want: "give the topic a name", note: "no name"},
+	{method: "POST", path: "/w/acme/listening/topics", who: manager, body: "name=Acme&kind=rival&query=acme", code: 400, want: "choose what the topic is", note: "unknown kind"},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: admin, code: 303, want: "/w/acme/listening?done=topic-deleted"},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: owner, code: 303, want: "/w/acme/listening?done=topic-deleted"},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: manager, code: 303, want: "/w/acme/listening?done=topic-deleted"},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: editor, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: agency, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: responder, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: viewer, code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: outsider, code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/listening/topics/{topic}/delete", who: anonymous, code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/listening/topics/{unknown-id}/delete", who: owner, code: 404, want: "not found", note: "no such topic"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: admin, body: "value=negative&back=sentiment%3Dpositive", code: 303, want: "/w/acme/listening?done=sentiment-saved&sentiment=positive"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: owner, body: "value=negative&back=sentiment%3Dpositive", code: 303, want: "/w/acme/listening?done=sentiment-saved&sentiment=positive"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: manager, body: "value=negative&back=sentiment%3Dpositive", code: 303, want: "/w/acme/listening?done=sentiment-saved&sentiment=positive"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: editor, body: "value=negative&back=sentiment%3Dpositive", code: 303, want: "/w/acme/listening?done=sentiment-saved&sentiment=positive"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: agency, body: "value=negative&back=sentiment%3Dpositive", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: responder, body: "value=negative&back=sentiment%3Dpositive", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: viewer, body: "value=negative&back=sentiment%3Dpositive", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: outsider, body: "value=negative&back=sentiment%3Dpositive", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: anonymous, body: "value=negative&back=sentiment%3Dpositive", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: editor, body: "value=furious", code: 400, want: "the sentiment is positive, neutral or negative", note: "unknown sentiment"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{unknown-id}/sentiment", who: editor, body: "value=neutral", code: 404, want: "not found", note: "no such mention"},
 
 	{method: "GET", path: "/w/acme/analytics", who: admin, code: 200, want: "<h1>Analytics</h1>"},
 	{method: "GET", path: "/w/acme/analytics", who: owner, code: 200, want: "<h1>Analytics</h1>"},

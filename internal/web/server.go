@@ -18,6 +18,7 @@ import (
 	"github.com/portavoce/portavoce/internal/i18n"
 	"github.com/portavoce/portavoce/internal/inbox"
 	"github.com/portavoce/portavoce/internal/linkpreview"
+	"github.com/portavoce/portavoce/internal/listening"
 	"github.com/portavoce/portavoce/internal/presence"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/workspace"
@@ -58,6 +59,8 @@ type Deps struct {
 	// fetched, shown on its page.
 	Inbox      *inbox.Service
 	InboxEvery time.Duration
+	// Listening is social listening: topics, mentions, charts, sources.
+	Listening *listening.Service
 	// Previews fetches link cards for the composer (nil: none shown).
 	Previews LinkPreviews
 	DB       Pinger
