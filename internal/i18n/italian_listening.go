@@ -77,7 +77,6 @@ var italianListening = map[string]string{
 	"not connected":     "non collegata",
 	"last error: %s":    "ultimo errore: %s",
 	"tries again at %s": "riprova alle %s",
-	"No source is reading yet: the administrator sets them up on the server.": "Nessuna fonte è ancora attiva: le configura l'amministratore sul server.",
 
 	// Confirmations.
 	"The topic was saved: the posts that match it from now on appear here.": "L'argomento è stato salvato: i post che gli corrispondono da ora in poi compaiono qui.",
@@ -115,4 +114,23 @@ var italianListening = map[string]string{
 	"More negative mentions than usual of %s":                                  "Più menzioni negative del solito di %s",
 	"%d mentions of %s since %s, against %.1f in a usual 10 minutes.":          "%d menzioni di %s dalle %s, contro %.1f in 10 minuti di solito.",
 	"%d negative mentions of %s since %s, against %.1f in a usual 10 minutes.": "%d menzioni negative di %s dalle %s, contro %.1f in 10 minuti di solito.",
+
+	// The workspace's own sources.
+	"A workspace's own sources are matched against its own topics only.": "Le fonti di uno spazio di lavoro vengono confrontate solo con i suoi argomenti.",
+	"Add a source":                        "Aggiungi una fonte",
+	"Add the source":                      "Aggiungi la fonte",
+	"Address, words or instance#hashtag":  "Indirizzo, parole o istanza#hashtag",
+	"Hacker News search":                  "Ricerca su Hacker News",
+	"Mastodon hashtag (instance#hashtag)": "Hashtag di Mastodon (istanza#hashtag)",
+	"No source is reading yet: add a feed, a search or a hashtag below, or ask the administrator for Bluesky.": "Nessuna fonte è ancora attiva: aggiungi qui sotto un feed, una ricerca o un hashtag, oppure chiedi all'amministratore di attivare Bluesky.",
+	"RSS or Atom feed (Google Alerts too)": "Feed RSS o Atom (anche Google Alert)",
+	"Reddit search":                        "Ricerca su Reddit",
+	"The source was added: its posts that match the workspace's topics appear here.": "La fonte è stata aggiunta: i suoi post che corrispondono agli argomenti dello spazio di lavoro compaiono qui.",
+	"The source was removed; what it brought stays.":                                 "La fonte è stata rimossa; quello che ha portato resta.",
+	"Stop reading this source? What it brought stays.":                               "Smettere di leggere questa fonte? Quello che ha portato resta.",
+	"Remove":                     "Rimuovi",
+	"Saved a listening topic":    "Ha salvato un argomento di ascolto",
+	"Deleted a listening topic":  "Ha eliminato un argomento di ascolto",
+	"Added a listening source":   "Ha aggiunto una fonte di ascolto",
+	"Removed a listening source": "Ha rimosso una fonte di ascolto",
 }

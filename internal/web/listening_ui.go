@@ -22,6 +22,8 @@ func init() {
 	notices["topic-saved"] = "The topic was saved: the posts that match it from now on appear here."
 	notices["topic-deleted"] = "The topic and its mentions were deleted."
 	notices["sentiment-saved"] = "The sentiment was corrected."
+	notices["source-added"] = "The source was added: its posts that match the workspace's topics appear here."
+	notices["source-removed"] = "The source was removed; what it brought stays."
 }
 
 // listeningView is what the listening page shows.
@@ -624,4 +626,27 @@ func (s *Server) listeningEvents(w http.ResponseWriter, r *http.Request, rq *req
 			return nil
 		}
 	}
+}
+
+func (s *Server) addListeningSource(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if s.deps.Listening == nil {
+		return errNoListening
+	}
+	form := map[string]string{"target": r.PostFormValue("target")}
+	if _, err := s.deps.Listening.AddSource(r.Context(), rq.actor(r, s), rq.access, r.PostFormValue("kind"), r.PostFormValue("target")); err != nil {
+		return s.listeningFormError(w, r, rq, err, form)
+	}
+	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/listening?done=source-added#listening-sources", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) removeListeningSource(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if s.deps.Listening == nil {
+		return errNoListening
+	}
+	if err := s.deps.Listening.RemoveSource(r.Context(), rq.actor(r, s), rq.access, r.PathValue("id")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/listening?done=source-removed#listening-sources", http.StatusSeeOther)
+	return nil
 }

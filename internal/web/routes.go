@@ -102,6 +102,8 @@ func (s *Server) routeTable() []Route {
 		s.route("POST", "/w/{ws}/listening/topics", InWorkspace, p.PermManageListening, false, s.saveTopic),
 		s.route("POST", "/w/{ws}/listening/topics/{id}/delete", InWorkspace, p.PermManageListening, false, s.deleteTopic),
 		s.route("POST", "/w/{ws}/listening/mentions/{topic}/{post}/sentiment", InWorkspace, p.PermViewListening, false, s.correctSentiment),
+		s.route("POST", "/w/{ws}/listening/sources", InWorkspace, p.PermManageListening, false, s.addListeningSource),
+		s.route("POST", "/w/{ws}/listening/sources/{id}/delete", InWorkspace, p.PermManageListening, false, s.removeListeningSource),
 		s.route("GET", "/w/{ws}/analytics", InWorkspace, p.PermViewAnalytics, false, s.section("analytics")),
 		s.route("GET", "/w/{ws}/presence", InWorkspace, p.PermViewPresence, false, s.presencePage),
 		s.route("POST", "/w/{ws}/presence/settings", InWorkspace, p.PermManagePresence, false, s.savePresence),
@@ -165,6 +167,17 @@ func (s *Server) routeTable() []Route {
 		s.route("DELETE", "/api/v1/workspaces/{ws}/inbox/replies/{id}", InWorkspace, p.PermViewInboxAll, true, s.apiDeleteSavedReply),
 		s.route("GET", "/api/v1/workspaces/{ws}/inbox/settings", InWorkspace, p.PermViewInboxMine, true, s.apiInboxSettings),
 		s.route("PUT", "/api/v1/workspaces/{ws}/inbox/settings", InWorkspace, p.PermManageMembers, true, s.apiSaveInboxSettings),
+		s.route("GET", "/api/v1/workspaces/{ws}/listening/topics", InWorkspace, p.PermViewListening, true, s.apiTopics),
+		s.route("POST", "/api/v1/workspaces/{ws}/listening/topics", InWorkspace, p.PermManageListening, true, s.apiSaveTopic),
+		s.route("PUT", "/api/v1/workspaces/{ws}/listening/topics/{id}", InWorkspace, p.PermManageListening, true, s.apiSaveTopic),
+		s.route("DELETE", "/api/v1/workspaces/{ws}/listening/topics/{id}", InWorkspace, p.PermManageListening, true, s.apiDeleteTopic),
+		s.route("POST", "/api/v1/workspaces/{ws}/listening/preview", InWorkspace, p.PermManageListening, true, s.apiPreview),
+		s.route("GET", "/api/v1/workspaces/{ws}/listening/mentions", InWorkspace, p.PermViewListening, true, s.apiMentions),
+		s.route("PUT", "/api/v1/workspaces/{ws}/listening/mentions/{topic}/{post}/sentiment", InWorkspace, p.PermViewListening, true, s.apiCorrectSentiment),
+		s.route("GET", "/api/v1/workspaces/{ws}/listening/sources", InWorkspace, p.PermViewListening, true, s.apiListeningSources),
+		s.route("POST", "/api/v1/workspaces/{ws}/listening/sources", InWorkspace, p.PermManageListening, true, s.apiAddListeningSource),
+		s.route("DELETE", "/api/v1/workspaces/{ws}/listening/sources/{id}", InWorkspace, p.PermManageListening, true, s.apiRemoveListeningSource),
+		s.route("GET", "/api/v1/workspaces/{ws}/listening/alerts", InWorkspace, p.PermViewListening, true, s.apiListeningAlerts),
 	}
 }
 
