@@ -38,7 +38,7 @@ func (p *publishing) startListening(ctx context.Context, wg *sync.WaitGroup) {
 		p.log.Warn("listening: cannot load the topics now; they are loaded again in 30 s", "err", err)
 	}
 	wg.Go(func() { p.pipeline.Watch(ctx) })
-	wg.Go(func() { p.alerter.Run(ctx, 20*time.Second) })
+	wg.Go(func() { p.alerter.Run(ctx, 20*time.Second, p.db) })
 	wg.Go(func() { p.runner.Run(ctx) })
 	for _, s := range p.sources {
 		wg.Go(func() {

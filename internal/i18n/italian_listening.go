@@ -133,4 +133,15 @@ var italianListening = map[string]string{
 	"Deleted a listening topic":  "Ha eliminato un argomento di ascolto",
 	"Added a listening source":   "Ha aggiunto una fonte di ascolto",
 	"Removed a listening source": "Ha rimosso una fonte di ascolto",
+
+	// The daily digest and the retention.
+	"%d mentions in the last 24 hours.":           "%d menzioni nelle ultime 24 ore.",
+	"%s: %d mentions, %d negative, %d positive":   "%s: %d menzioni, %d negative, %d positive",
+	"Listening: the last 24 hours":                "Ascolto: le ultime 24 ore",
+	"The posts that reached most people:":         "I post che hanno raggiunto più persone:",
+	"keep mentions between 7 and 3650 days":       "conserva le menzioni tra 7 e 3650 giorni",
+	"Keep mentions for (days)":                    "Conserva le menzioni per (giorni)",
+	"The retention was saved.":                    "La durata di conservazione è stata salvata.",
+	"Older mentions are deleted within the hour.": "Le menzioni più vecchie vengono eliminate entro un'ora.",
+	"Share in a post":                             "Condividi in un post",
 }

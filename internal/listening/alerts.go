@@ -72,11 +72,20 @@ func NewAlerter(s AlertStore, m mail.Sender, hooks *http.Client, baseURL string,
 	return &Alerter{store: s, mail: m, hooks: hooks, baseURL: baseURL, now: func() time.Time { return now().UTC() }, log: log}
 }
 
-// Run looks for spikes and sends alerts every interval until ctx ends.
-func (a *Alerter) Run(ctx context.Context, every time.Duration) {
+// Run looks for spikes and sends alerts every interval until ctx ends;
+// with ds (may be nil) it also sends the daily digests and applies the
+// retention, every few minutes.
+func (a *Alerter) Run(ctx context.Context, every time.Duration, ds DigestStore) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	lastDaily := time.Time{}
 	for {
+		if ds != nil && a.now().Sub(lastDaily) >= 5*time.Minute {
+			lastDaily = a.now()
+			if err := a.Daily(ctx, ds); err != nil && ctx.Err() == nil {
+				a.log.Warn("listening: cannot send the digests or apply the retention", "err", err)
+			}
+		}
 		if err := a.Check(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("listening: cannot look for spikes", "err", err)
 		}

@@ -42,6 +42,8 @@ type Store interface {
 	Sources(ctx context.Context, workspaceID string) ([]p.ListeningSource, error)
 	Alerts(ctx context.Context, workspaceID string, limit int) ([]p.ListeningAlert, error)
 	AddAudit(ctx context.Context, e p.AuditEntry) error
+	ListeningRetention(ctx context.Context, workspaceID string) (int, error)
+	SaveListeningRetention(ctx context.Context, workspaceID string, days int, now time.Time) error
 }
 
 // Service is listening as people use it; every method checks the caller's
@@ -56,6 +58,7 @@ type Service struct {
 	changed        func()
 	sources        SourceStore
 	sourcesChanged func()
+	settings       Store
 }
 
 // SetSources lets the workspace add its own sources (feeds, searches,
@@ -76,7 +79,7 @@ func New(s Store, hub *live.Hub, changed func(), now func() time.Time, log *slog
 	if changed == nil {
 		changed = func() {}
 	}
-	return &Service{store: s, hub: hub, now: func() time.Time { return now().UTC() }, log: log, changed: changed}
+	return &Service{store: s, hub: hub, now: func() time.Time { return now().UTC() }, log: log, changed: changed, settings: s}
 }
 
 // Hub returns the hub live pages subscribe to.

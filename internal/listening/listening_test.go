@@ -3,6 +3,7 @@ package listening_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,8 @@ import (
 	"github.com/portavoce/portavoce/internal/listening/source"
 	"github.com/portavoce/portavoce/internal/listening/source/feed/feedtest"
 	"github.com/portavoce/portavoce/internal/live"
+	"github.com/portavoce/portavoce/internal/mail"
+	"github.com/portavoce/portavoce/internal/mail/mailtest"
 	"github.com/portavoce/portavoce/internal/store"
 	"github.com/portavoce/portavoce/internal/store/storetest"
 	"github.com/portavoce/portavoce/internal/workspace"
@@ -319,6 +322,70 @@ func TestWorkspaceFeed(t *testing.T) {
 		sources, err := w.svc.Sources(t.Context(), acc)
 		if err != nil || len(sources) != 1 || !sources[0].Connected {
 			t.Fatalf("sources: %+v, %v; want the feed, connected", sources, err)
+		}
+	})
+}
+
+// TestDigestAndRetention: from 08:00 in the workspace's zone the digest of
+// the last 24 hours is emailed once (a real SMTP server), and mentions
+// older than the workspace's retention are deleted.
+func TestDigestAndRetention(t *testing.T) {
+	smtp := mailtest.Start(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.topic(t, "Caffè Rossi", `"caffè rossi"`)
+		rome, _ := time.LoadLocation("Europe/Rome")
+		clock := time.Date(2026, 11, 26, 7, 30, 0, 0, rome)
+		src := &batches{list: []source.Batch{{Posts: []source.Post{
+			post("new", "Il Caffè Rossi è il mio preferito", clock.Add(-2*time.Hour)),
+			post("old", "Il Caffè Rossi di una volta", clock.AddDate(0, 0, -400)),
+		}, Cursor: "1"}}}
+		if err := w.pl.Run(t.Context(), src, "", "test", "digest"); err != nil {
+			t.Fatal(err)
+		}
+		a, acc := w.access()
+		if err := w.svc.SetRetention(t.Context(), a, acc, 3); err == nil {
+			t.Fatal("a retention of 3 days was accepted")
+		}
+		if err := w.svc.SetRetention(t.Context(), a, acc, 365); err != nil {
+			t.Fatal(err)
+		}
+		sender, err := mail.NewSMTP(mail.Config{Host: smtp.SMTPHost(), Port: smtp.SMTPPort(), From: "portavoce@example.it", TLS: mail.TLSNone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerter := listening.NewAlerter(db, sender, nil, "https://portavoce.example", func() time.Time { return clock }, nil)
+		if err := alerter.Daily(t.Context(), db); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := w.svc.Mentions(t.Context(), acc, store.MentionFilter{Limit: 10}); len(left) != 1 || !strings.Contains(left[0].Text, "preferito") {
+			t.Fatalf("after the retention: %+v; want only the recent mention", left)
+		}
+		digests := func() int {
+			n := 0
+			for _, m := range smtp.Messages(t) {
+				if slices.Contains(m.To, w.owner.Email) {
+					n++
+				}
+			}
+			return n
+		}
+		if n := digests(); n != 0 {
+			t.Fatalf("%d digests before 08:00", n)
+		}
+		clock = clock.Add(time.Hour) // 08:30
+		for range 2 {
+			if err := alerter.Daily(t.Context(), db); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msg := smtp.WaitFor(t, func(m mailtest.Message) bool { return slices.Contains(m.To, w.owner.Email) })
+		if !strings.Contains(msg.Text, "Caffè Rossi: 1") || !strings.Contains(msg.Text, "preferito") {
+			t.Fatalf("the digest: %q\n%s", msg.Subject, msg.Text)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if n := digests(); n != 1 {
+			t.Fatalf("%d digests sent, want 1", n)
 		}
 	})
 }

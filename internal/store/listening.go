@@ -673,3 +673,57 @@ func (db *DB) DeleteSource(ctx context.Context, workspaceID, id string) error {
 	}
 	return nil
 }
+
+// ListeningRetention returns how many days a workspace keeps its mentions
+// (365 unless changed).
+func (db *DB) ListeningRetention(ctx context.Context, workspaceID string) (int, error) {
+	days := 365
+	err := db.read.QueryRowContext(ctx, `SELECT retention_days FROM listening_settings WHERE workspace_id = $1`, workspaceID).Scan(&days)
+	if err == sql.ErrNoRows {
+		return 365, nil
+	}
+	return days, wrap(err)
+}
+
+// SaveListeningRetention sets how many days a workspace keeps its mentions.
+func (db *DB) SaveListeningRetention(ctx context.Context, workspaceID string, days int, now time.Time) error {
+	_, err := db.write.ExecContext(ctx, `INSERT INTO listening_settings (workspace_id, retention_days, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (workspace_id) DO UPDATE SET retention_days = $2, updated_at = $3`, workspaceID, days, us(now))
+	return wrap(err)
+}
+
+// ListeningWorkspaces lists the workspaces that have topics.
+func (db *DB) ListeningWorkspaces(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT workspace_id FROM listening_topics ORDER BY workspace_id`)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err)
+		}
+		out = append(out, id)
+	}
+	return out, wrap(rows.Err())
+}
+
+// ClaimDigest records that a workspace's digest of a day is being sent;
+// false means it was already (here or on another node).
+func (db *DB) ClaimDigest(ctx context.Context, workspaceID, day string, now time.Time) (bool, error) {
+	res, err := db.write.ExecContext(ctx, `INSERT INTO listening_digests (workspace_id, day, sent_at) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, workspaceID, day, us(now))
+	if err != nil {
+		return false, wrap(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ReleaseDigest forgets a digest that could not be sent, to try again.
+func (db *DB) ReleaseDigest(ctx context.Context, workspaceID, day string) error {
+	_, err := db.write.ExecContext(ctx, `DELETE FROM listening_digests WHERE workspace_id = $1 AND day = $2`, workspaceID, day)
+	return wrap(err)
+}

@@ -24,6 +24,7 @@ func init() {
 	notices["sentiment-saved"] = "The sentiment was corrected."
 	notices["source-added"] = "The source was added: its posts that match the workspace's topics appear here."
 	notices["source-removed"] = "The source was removed; what it brought stays."
+	notices["retention-saved"] = "The retention was saved."
 }
 
 // listeningView is what the listening page shows.
@@ -69,6 +70,8 @@ type listeningView struct {
 	// CanManage shows the topic form; CanCorrect the sentiment forms.
 	CanManage  bool
 	CanCorrect bool
+	// Retention is how many days mentions are kept.
+	Retention int
 	// Editing is true when the form changes an existing topic.
 	Editing bool
 	Preview *previewView
@@ -385,6 +388,9 @@ func (s *Server) showListening(w http.ResponseWriter, r *http.Request, rq *reque
 	for _, src := range sources {
 		v.SourceRows = append(v.SourceRows, listeningSourceRow{ListeningSource: src, Name: sourceName(src.Kind)})
 	}
+	if v.Retention, err = s.deps.Listening.Retention(ctx, acc); err != nil {
+		return err
+	}
 	for _, a := range alerts {
 		win := url.Values{"topic": {a.TopicID}, "from": {a.WindowStart.In(loc).Format("2006-01-02T15:04")},
 			"to": {a.WindowStart.Add(listening.Window).In(loc).Format("2006-01-02T15:04")}}
@@ -648,5 +654,22 @@ func (s *Server) removeListeningSource(w http.ResponseWriter, r *http.Request, r
 		return err
 	}
 	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/listening?done=source-removed#listening-sources", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) saveListeningRetention(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if s.deps.Listening == nil {
+		return errNoListening
+	}
+	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("retention_days")))
+	if err == nil {
+		err = s.deps.Listening.SetRetention(r.Context(), rq.actor(r, s), rq.access, days)
+	} else {
+		err = p.FieldError("retention_days", "keep mentions between 7 and 3650 days")
+	}
+	if err != nil {
+		return s.listeningFormError(w, r, rq, err, map[string]string{"retention_days": r.PostFormValue("retention_days")})
+	}
+	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/listening?done=retention-saved#listening-sources", http.StatusSeeOther)
 	return nil
 }

@@ -104,6 +104,7 @@ func (s *Server) routeTable() []Route {
 		s.route("POST", "/w/{ws}/listening/mentions/{topic}/{post}/sentiment", InWorkspace, p.PermViewListening, false, s.correctSentiment),
 		s.route("POST", "/w/{ws}/listening/sources", InWorkspace, p.PermManageListening, false, s.addListeningSource),
 		s.route("POST", "/w/{ws}/listening/sources/{id}/delete", InWorkspace, p.PermManageListening, false, s.removeListeningSource),
+		s.route("POST", "/w/{ws}/listening/retention", InWorkspace, p.PermManageListening, false, s.saveListeningRetention),
 		s.route("GET", "/w/{ws}/analytics", InWorkspace, p.PermViewAnalytics, false, s.section("analytics")),
 		s.route("GET", "/w/{ws}/presence", InWorkspace, p.PermViewPresence, false, s.presencePage),
 		s.route("POST", "/w/{ws}/presence/settings", InWorkspace, p.PermManagePresence, false, s.savePresence),

@@ -97,7 +97,16 @@ CREATE TABLE listening_settings (
     updated_at     BIGINT NOT NULL
 );
 
+-- The daily digest, sent once a day per workspace.
+CREATE TABLE listening_digests (
+    workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    day          TEXT NOT NULL,
+    sent_at      BIGINT NOT NULL,
+    PRIMARY KEY (workspace_id, day)
+);
+
 -- +goose Down
+DROP TABLE listening_digests;
 DROP TABLE listening_settings;
 DROP TABLE listening_alerts;
 DROP TABLE listening_sources;
