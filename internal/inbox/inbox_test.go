@@ -202,16 +202,27 @@ func TestIngestionSurvivesARestart(t *testing.T) {
 				for i := range 60 {
 					w.fanReply(network, posts[i%2], fmt.Sprintf("Risposta numero %d, che bello!", i))
 				}
+				// The network fails in the middle: Mastodon pages forward
+				// from the cursor, 40 at a time, and its second page fails;
+				// Bluesky's notifications page backward, so one fetch
+				// gathers all that is new before its cursor moves, and that
+				// fetch fails.
+				if network == provider.Mastodon {
+					w.masto.Inject(providertest.Fault{Kind: providertest.Unavailable, Op: "inbox", Skip: 1})
+				} else {
+					w.sky.Inject(providertest.Fault{Kind: providertest.Unavailable, Op: "notifications"})
+				}
 				w.due(t, acc)
-				if err := w.ingester(1).Round(t.Context()); err != nil {
+				if err := w.ingester(0).Round(t.Context()); err != nil {
 					t.Fatal(err)
 				}
 				mid, _ := w.count(t, acc.ID)
-				// Mastodon pages forward from the cursor, 40 at a time;
-				// Bluesky's notifications page backward, so one fetch
-				// gathers all that is new before its cursor moves.
-				if network == provider.Mastodon && (mid <= first || mid >= first+60) {
-					t.Fatalf("after one page: %d items (from %d), want part of the 60", mid, first)
+				want := first + 40
+				if network == provider.Bluesky {
+					want = first
+				}
+				if mid != want {
+					t.Fatalf("after the failure: %d items (from %d), want %d", mid, first, want)
 				}
 				// The restart: a new ingester on the same database.
 				w.due(t, acc)
@@ -556,4 +567,26 @@ func waitFor(t *testing.T, signal <-chan struct{}, ok func() bool) {
 			t.Fatal("it did not happen within 10 s")
 		}
 	}
+}
+
+// TestBacklogInOneRound: an account with more pages than one fetch takes
+// (MaxPages) is fetched again at once, not after the poll interval.
+func TestBacklogInOneRound(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		if err := w.ingester(0).Round(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		post := w.brandPost(provider.Mastodon, "Nuovi orari")
+		for i := range 100 {
+			w.fanReply(provider.Mastodon, post, fmt.Sprintf("Risposta %d", i))
+		}
+		w.due(t, w.mastoAcc)
+		if err := w.ingester(1).Round(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := w.count(t, w.mastoAcc.ID); n != 100 {
+			t.Fatalf("one round with one page per fetch stored %d items, want all 100", n)
+		}
+	})
 }

@@ -164,8 +164,12 @@ func (g *Ingester) poll(ctx context.Context, c store.PollClaim) {
 		g.finish(ctx, acc.ID, next, "")
 		return
 	}
-	err := g.fetch(ctx, prov, c)
+	more, err := g.fetch(ctx, prov, c)
 	if err == nil {
+		if more {
+			// A backlog: the next round goes on with it at once.
+			next = g.now()
+		}
 		g.finish(ctx, acc.ID, next, "")
 		return
 	}
@@ -191,10 +195,12 @@ func (g *Ingester) finish(ctx context.Context, accountID string, next time.Time,
 	}
 }
 
-func (g *Ingester) fetch(ctx context.Context, prov provider.Inbox, c store.PollClaim) error {
+// fetch stores the account's new items, page after page; more is true
+// when it stopped at MaxPages with the network holding more.
+func (g *Ingester) fetch(ctx context.Context, prov provider.Inbox, c store.PollClaim) (more bool, err error) {
 	pa, err := publish.OpenAccount(ctx, g.secrets, c.Account)
 	if err != nil {
-		return err
+		return false, err
 	}
 	cursor := c.Cursor
 	for range g.opts.MaxPages {
@@ -202,22 +208,21 @@ func (g *Ingester) fetch(ctx context.Context, prov provider.Inbox, c store.PollC
 		page, err := prov.Fetch(callCtx, pa, cursor)
 		cancel()
 		if err != nil {
-			return err
+			return false, err
 		}
 		changed, err := g.store.Ingest(ctx, c.Account, Arrivals(page.Items, g.now()), page.Cursor, g.now())
 		if err != nil {
-			return err
+			return false, err
 		}
 		if len(changed) > 0 {
 			g.hub.Publish(c.Account.WorkspaceID)
 		}
 		cursor = page.Cursor
 		if !page.More {
-			return nil
+			return false, nil
 		}
 	}
-	// More is waiting: come back at once rather than after the interval.
-	return g.store.PollSoon(ctx, c.Account.ID, g.now())
+	return true, nil
 }
 
 // Arrivals turns fetched items into what the store keeps, with their

@@ -36,6 +36,7 @@ type Store interface {
 	Mentions(ctx context.Context, workspaceID string, f store.MentionFilter) ([]p.Mention, error)
 	MentionsByID(ctx context.Context, workspaceID, topicID string, postIDs []string) ([]p.Mention, error)
 	MentionVolume(ctx context.Context, workspaceID string, from, to time.Time, size time.Duration) ([]store.Bucket, error)
+	PostVolume(ctx context.Context, workspaceID, topicID string, from, to time.Time, size time.Duration) ([]store.Bucket, error)
 	TopMentionFields(ctx context.Context, workspaceID, field, topicID string, from, to time.Time, limit int) ([]store.Ranked, error)
 	CorrectSentiment(ctx context.Context, workspaceID, topicID, postID string, score float64) error
 	RecentPosts(ctx context.Context, limit int) ([]p.Mention, error)
@@ -274,6 +275,15 @@ func (s *Service) Volume(ctx context.Context, acc workspace.Access, from, to tim
 		return nil, err
 	}
 	return s.store.MentionVolume(ctx, acc.Workspace.ID, from, to, size)
+}
+
+// PostVolume counts the workspace's distinct posts (of one topic, or of
+// all with "") in buckets of size over [from, to), for the volume chart.
+func (s *Service) PostVolume(ctx context.Context, acc workspace.Access, topicID string, from, to time.Time, size time.Duration) ([]store.Bucket, error) {
+	if err := canView(acc); err != nil {
+		return nil, err
+	}
+	return s.store.PostVolume(ctx, acc.Workspace.ID, topicID, from, to, size)
 }
 
 // Top ranks the workspace's authors ("author") or sites ("host") by

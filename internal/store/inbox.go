@@ -178,9 +178,19 @@ type ConversationFilter struct {
 // positive or negative in filters.
 const SentimentThreshold = 0.05
 
-func (f ConversationFilter) where(workspaceID string) (string, []any) {
-	q := ` WHERE c.workspace_id = $1`
+// from returns the FROM and WHERE clauses that select f's conversations
+// (as c).
+func (f ConversationFilter) from(workspaceID string) (string, []any) {
+	q := ` FROM inbox_conversations c`
 	args := []any{workspaceID}
+	if f.Tag != "" {
+		// The tag's conversations lead: a rare tag would otherwise mean
+		// going through the whole workspace to fill a page. A conversation
+		// has a tag once (the key), so the join repeats none.
+		args = append(args, f.Tag)
+		q += ` JOIN inbox_tags t ON t.conversation_id = c.id AND t.workspace_id = $1 AND t.tag = $2`
+	}
+	q += ` WHERE c.workspace_id = $1`
 	add := func(cond string, v any) {
 		args = append(args, v)
 		q += " AND " + strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args)))
@@ -220,9 +230,6 @@ func (f ConversationFilter) where(workspaceID string) (string, []any) {
 	if f.Language != "" {
 		add("c.language = ?", f.Language)
 	}
-	if f.Tag != "" {
-		add("EXISTS (SELECT 1 FROM inbox_tags t WHERE t.conversation_id = c.id AND t.tag = ?)", f.Tag)
-	}
 	if !f.OverdueBefore.IsZero() {
 		add("c.waiting_since > 0 AND c.waiting_since < ?", us(f.OverdueBefore))
 	}
@@ -250,16 +257,16 @@ func scanConversation(row scanner) (portavoce.Conversation, error) {
 // Conversations lists a workspace's conversations, the latest activity
 // first, with their tags.
 func (db *DB) Conversations(ctx context.Context, workspaceID string, f ConversationFilter) ([]portavoce.Conversation, error) {
-	where, args := f.where(workspaceID)
+	clauses, args := f.from(workspaceID)
 	if !f.BeforeAt.IsZero() {
 		args = append(args, us(f.BeforeAt), f.BeforeID)
-		where += fmt.Sprintf(" AND (c.last_item_at < $%d OR (c.last_item_at = $%d AND c.id < $%d))", len(args)-1, len(args)-1, len(args))
+		clauses += fmt.Sprintf(" AND (c.last_item_at < $%d OR (c.last_item_at = $%d AND c.id < $%d))", len(args)-1, len(args)-1, len(args))
 	}
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
 	args = append(args, f.Limit)
-	rows, err := db.read.QueryContext(ctx, `SELECT `+conversationColumns+` FROM inbox_conversations c`+where+
+	rows, err := db.read.QueryContext(ctx, `SELECT `+conversationColumns+clauses+
 		fmt.Sprintf(` ORDER BY c.last_item_at DESC, c.id DESC LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, wrap(err)
@@ -520,8 +527,8 @@ func (db *DB) SetConversationTags(ctx context.Context, workspaceID, id string, t
 			return err
 		}
 		for _, t := range tags {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO inbox_tags (conversation_id, tag) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-				id, t); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO inbox_tags (conversation_id, workspace_id, tag) VALUES ($1, $2, $3)
+				ON CONFLICT DO NOTHING`, id, workspaceID, t); err != nil {
 				return err
 			}
 		}
@@ -531,8 +538,8 @@ func (db *DB) SetConversationTags(ctx context.Context, workspaceID, id string, t
 
 // WorkspaceTags lists the tags in use in a workspace.
 func (db *DB) WorkspaceTags(ctx context.Context, workspaceID string) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT t.tag FROM inbox_tags t JOIN inbox_conversations c ON c.id = t.conversation_id
-		WHERE c.workspace_id = $1 ORDER BY t.tag LIMIT 200`, workspaceID)
+	rows, err := db.read.QueryContext(ctx, `SELECT DISTINCT tag FROM inbox_tags WHERE workspace_id = $1 ORDER BY tag LIMIT 200`,
+		workspaceID)
 	if err != nil {
 		return nil, wrap(err)
 	}

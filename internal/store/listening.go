@@ -727,3 +727,32 @@ func (db *DB) ReleaseDigest(ctx context.Context, workspaceID, day string) error 
 	_, err := db.write.ExecContext(ctx, `DELETE FROM listening_digests WHERE workspace_id = $1 AND day = $2`, workspaceID, day)
 	return wrap(err)
 }
+
+// PostVolume counts the distinct posts (a post matching two topics once)
+// of a workspace, or of one topic, in buckets of size from..to.
+func (db *DB) PostVolume(ctx context.Context, workspaceID, topicID string, from, to time.Time, size time.Duration) ([]Bucket, error) {
+	q := `SELECT (created_at - $2) / $4 AS b, COUNT(DISTINCT post_id),
+		COUNT(DISTINCT CASE WHEN sentiment <= $5 THEN post_id END), COUNT(DISTINCT CASE WHEN sentiment >= $6 THEN post_id END)
+		FROM listening_mentions WHERE workspace_id = $1 AND created_at >= $2 AND created_at < $3 AND duplicate_of = ''`
+	args := []any{workspaceID, us(from), us(to), size.Microseconds(), -SentimentThreshold, SentimentThreshold}
+	if topicID != "" {
+		args = append(args, topicID)
+		q += ` AND topic_id = $7`
+	}
+	rows, err := db.read.QueryContext(ctx, q+` GROUP BY b ORDER BY b`, args...)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	var out []Bucket
+	for rows.Next() {
+		b := Bucket{TopicID: topicID}
+		var n int64
+		if err := rows.Scan(&n, &b.Total, &b.Negative, &b.Positive); err != nil {
+			return nil, wrap(err)
+		}
+		b.Start = from.Add(time.Duration(n) * size)
+		out = append(out, b)
+	}
+	return out, wrap(rows.Err())
+}

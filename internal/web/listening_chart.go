@@ -69,7 +69,8 @@ func (s *Server) listeningChart(w http.ResponseWriter, r *http.Request, rq *requ
 	}
 	h := w.Header()
 	h.Set("Content-Type", "image/svg+xml")
-	h.Set("Cache-Control", "private, max-age=60")
+	// The page is live: a reload shows the counts of now.
+	h.Set("Cache-Control", "no-store")
 	// The image is a document of its own: its styles are inline, and it
 	// runs nothing.
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
@@ -104,14 +105,13 @@ func (s *Server) volumeChart(r *http.Request, rq *request, f explorerFilter, loc
 		if hourly {
 			size = 10 * time.Minute
 		}
-		counts, err := s.deps.Listening.Volume(r.Context(), rq.access, f.Start, f.End, size)
+		// Distinct posts: one that matches two topics is one mention
+		// of the brand's world, not two.
+		counts, err := s.deps.Listening.PostVolume(r.Context(), rq.access, f.TopicID, f.Start, f.End, size)
 		if err != nil {
 			return nil, err
 		}
 		for _, b := range counts {
-			if f.TopicID != "" && b.TopicID != f.TopicID {
-				continue
-			}
 			// The last bucket that starts at or before the count's.
 			i, found := slices.BinarySearchFunc(buckets, b.Start, func(a, t time.Time) int { return a.Compare(t) })
 			if !found {

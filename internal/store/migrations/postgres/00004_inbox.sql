@@ -34,6 +34,8 @@ CREATE TABLE inbox_conversations (
 CREATE INDEX inbox_conversations_recent ON inbox_conversations(workspace_id, last_item_at);
 CREATE INDEX inbox_conversations_status ON inbox_conversations(workspace_id, status, last_item_at);
 CREATE INDEX inbox_conversations_assignee ON inbox_conversations(workspace_id, assignee_id, last_item_at);
+-- A responder's counters: their conversations by state, from the index alone.
+CREATE INDEX inbox_conversations_assignee_status ON inbox_conversations(workspace_id, assignee_id, status);
 CREATE INDEX inbox_conversations_changed ON inbox_conversations(workspace_id, updated_at);
 CREATE INDEX inbox_conversations_snoozed ON inbox_conversations(status, snoozed_until);
 
@@ -73,12 +75,16 @@ CREATE TABLE inbox_notes (
 );
 CREATE INDEX inbox_notes_conversation ON inbox_notes(conversation_id, created_at);
 
+-- A tag carries its conversation's workspace, so that the workspace's tags
+-- and a tag's conversations are read from an index without going through
+-- every conversation.
 CREATE TABLE inbox_tags (
     conversation_id TEXT NOT NULL REFERENCES inbox_conversations(id) ON DELETE CASCADE,
+    workspace_id    TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     tag             TEXT NOT NULL,
     PRIMARY KEY (conversation_id, tag)
 );
-CREATE INDEX inbox_tags_tag ON inbox_tags(tag, conversation_id);
+CREATE INDEX inbox_tags_workspace ON inbox_tags(workspace_id, tag, conversation_id);
 
 CREATE TABLE inbox_cursors (
     account_id   TEXT PRIMARY KEY REFERENCES social_accounts(id) ON DELETE CASCADE,
