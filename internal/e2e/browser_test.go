@@ -18,7 +18,8 @@ var allSections = []string{"calendar", "compose", "accounts", "inbox", "listenin
 // sectionMarks are the elements that show a working section's page (the
 // accounts page of a workspace with no account yet says so); the sections
 // still to come show #empty-state.
-var sectionMarks = map[string]string{"calendar": "#calendar", "compose": "#composer", "accounts": "#no-accounts", "presence": "#presence-lead"}
+var sectionMarks = map[string]string{"calendar": "#calendar", "compose": "#composer", "accounts": "#no-accounts", "presence": "#presence-lead",
+	"inbox": "#inbox", "listening": "#listening-filters"}
 
 // sectionMark is the element that shows the section's page.
 func sectionMark(key string) string {

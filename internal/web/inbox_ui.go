@@ -164,7 +164,7 @@ func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request, rq *request) 
 		}
 		iv.Tabs = append(iv.Tabs, statusTab{Key: st, Href: href, Count: count, Current: st == current})
 	}
-	s.render(w, r, http.StatusOK, "inbox", pageData{Title: "Inbox", Notice: notice(r), Inbox: iv})
+	s.render(w, r, http.StatusOK, "inbox", pageData{Title: "Inbox", Notice: notice(r), Inbox: iv, Section: sectionByKey("inbox")})
 	return nil
 }
 
@@ -218,7 +218,7 @@ func (s *Server) showConversation(w http.ResponseWriter, r *http.Request, rq *re
 		}
 	}
 	d.Inbox = inboxView{Thread: tv, Replies: t.Replies, Statuses: p.ConversationStatuses}
-	d.Title = "Conversation"
+	d.Title, d.Section = "Conversation", sectionByKey("inbox")
 	d.CanManage = t.CanManage
 	s.render(w, r, code, "conversation", d)
 	return nil
@@ -327,7 +327,7 @@ func (s *Server) showInboxSettings(w http.ResponseWriter, r *http.Request, rq *r
 		d.Form = map[string]string{"response_minutes": strconv.Itoa(int(set.ResponseTarget / time.Minute)), "brand": set.Brand,
 			"language": set.Language}
 	}
-	d.Title = "Saved replies"
+	d.Title, d.Section = "Saved replies", sectionByKey("inbox")
 	d.CanManage = rq.access.Can(p.PermViewInboxAll)
 	s.render(w, r, code, "inbox-settings", d)
 	return nil
