@@ -133,13 +133,6 @@ func (s *Server) Events() int {
 	return len(s.events)
 }
 
-// LastTimeUS is the time_us of the latest event (0 before the first).
-func (s *Server) LastTimeUS() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.clock
-}
-
 // TID returns a new timestamp identifier, the form of Bluesky's record
 // keys and revisions.
 func (s *Server) TID() string {

@@ -111,13 +111,6 @@ func (s *Server) Add(posts ...Post) []string {
 	return names
 }
 
-// Remove takes posts out of the search, as a removal or deletion does.
-func (s *Server) Remove(names ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.posts = slices.DeleteFunc(s.posts, func(p *Post) bool { return slices.Contains(names, "t3_"+p.ID) })
-}
-
 // SetRateLimit sets the allowance: n requests per window, counted from
 // now.
 func (s *Server) SetRateLimit(n int, window time.Duration) {
