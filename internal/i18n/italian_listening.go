@@ -144,4 +144,6 @@ var italianListening = map[string]string{
 	"The retention was saved.":                    "La durata di conservazione è stata salvata.",
 	"Older mentions are deleted within the hour.": "Le menzioni più vecchie vengono eliminate entro un'ora.",
 	"Share in a post":                             "Condividi in un post",
+	"Top hashtags":                                "Hashtag più usati",
+	"Hashtag":                                     "Hashtag",
 }

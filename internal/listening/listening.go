@@ -286,7 +286,8 @@ func (s *Service) PostVolume(ctx context.Context, acc workspace.Access, topicID 
 	return s.store.PostVolume(ctx, acc.Workspace.ID, topicID, from, to, size)
 }
 
-// Top ranks the workspace's authors ("author") or sites ("host") by
+// Top ranks the workspace's authors ("author"), sites ("host") or
+// hashtags ("hashtags") by
 // mentions over [from, to), for one topic or all ("").
 func (s *Service) Top(ctx context.Context, acc workspace.Access, field, topicID string, from, to time.Time, limit int) ([]store.Ranked, error) {
 	if err := canView(acc); err != nil {

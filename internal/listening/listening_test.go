@@ -389,3 +389,29 @@ func TestDigestAndRetention(t *testing.T) {
 		}
 	})
 }
+
+// TestTopHashtagsAndAuthors: the explorer's top lists.
+func TestTopHashtagsAndAuthors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.topic(t, "Caffè", "caffè")
+		now := time.Now().UTC()
+		a := post("a", "Un caffè #Milano #colazione", now)
+		b := post("b", "Il caffè migliore #milano", now)
+		c := post("c", "Caffè e cornetto #colazione #milano", now)
+		c.Author = "luca.bsky.social"
+		src := &batches{list: []source.Batch{{Posts: []source.Post{a, b, c}, Cursor: "1"}}}
+		if err := w.pl.Run(t.Context(), src, "", "test", "tops"); err != nil {
+			t.Fatal(err)
+		}
+		_, acc := w.access()
+		tags, err := w.svc.Top(t.Context(), acc, "hashtags", "", now.Add(-time.Hour), now.Add(time.Hour), 10)
+		if err != nil || len(tags) != 2 || tags[0] != (store.Ranked{Key: "milano", Count: 3}) || tags[1] != (store.Ranked{Key: "colazione", Count: 2}) {
+			t.Fatalf("top hashtags: %+v, %v", tags, err)
+		}
+		authors, err := w.svc.Top(t.Context(), acc, "author", "", now.Add(-time.Hour), now.Add(time.Hour), 10)
+		if err != nil || len(authors) != 2 || authors[0] != (store.Ranked{Key: "giulia.bsky.social", Count: 2}) {
+			t.Fatalf("top authors: %+v, %v", authors, err)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -380,6 +381,9 @@ type Ranked struct {
 // TopMentionFields ranks a workspace's authors or sites (field "author" or
 // "host") over a time span.
 func (db *DB) TopMentionFields(ctx context.Context, workspaceID, field, topicID string, from, to time.Time, limit int) ([]Ranked, error) {
+	if field == "hashtags" {
+		return db.topHashtags(ctx, workspaceID, topicID, from, to, limit)
+	}
 	if field != "author" && field != "host" {
 		return nil, fmt.Errorf("store: cannot rank by %q", field)
 	}
@@ -755,4 +759,46 @@ func (db *DB) PostVolume(ctx context.Context, workspaceID, topicID string, from,
 		out = append(out, b)
 	}
 	return out, wrap(rows.Err())
+}
+
+// topHashtags ranks the hashtags of a workspace's mentions over a span:
+// they are kept as a list per post, counted here over the newest 20,000
+// mentions of the span.
+func (db *DB) topHashtags(ctx context.Context, workspaceID, topicID string, from, to time.Time, limit int) ([]Ranked, error) {
+	q := `SELECT p.hashtags FROM listening_mentions m JOIN listening_posts p ON p.id = m.post_id
+		WHERE m.workspace_id = $1 AND m.created_at >= $2 AND m.created_at < $3 AND m.duplicate_of = '' AND p.hashtags <> ''`
+	args := []any{workspaceID, us(from), us(to)}
+	if topicID != "" {
+		args = append(args, topicID)
+		q += fmt.Sprintf(" AND m.topic_id = $%d", len(args))
+	}
+	rows, err := db.read.QueryContext(ctx, q+` ORDER BY m.created_at DESC LIMIT 20000`, args...)
+	if err != nil {
+		return nil, wrap(err)
+	}
+	defer rows.Close()
+	counts := map[string]int{}
+	for rows.Next() {
+		var tags string
+		if err := rows.Scan(&tags); err != nil {
+			return nil, wrap(err)
+		}
+		for _, t := range strings.Fields(tags) {
+			counts[t]++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err)
+	}
+	out := make([]Ranked, 0, len(counts))
+	for k, n := range counts {
+		out = append(out, Ranked{Key: k, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Key < out[j].Key
+	})
+	return out[:min(limit, len(out))], nil
 }

@@ -63,6 +63,7 @@ type listeningView struct {
 	Period     string
 	TopAuthors []rankedRow
 	TopSites   []rankedRow
+	TopTags    []rankedRow
 
 	SourceRows []listeningSourceRow
 	Alerts     []alertRow
@@ -382,6 +383,13 @@ func (s *Server) showListening(w http.ResponseWriter, r *http.Request, rq *reque
 		}
 		for _, st := range sites {
 			v.TopSites = append(v.TopSites, rankedRow{Ranked: st, Href: withQuery(base, encodeFilters(filtersWith(f.Set, "site", st.Key), listeningKeys...))})
+		}
+		tags, err := s.deps.Listening.Top(ctx, acc, "hashtags", f.TopicID, f.Start, f.End, 10)
+		if err != nil {
+			return err
+		}
+		for _, tg := range tags {
+			v.TopTags = append(v.TopTags, rankedRow{Ranked: tg, Href: withQuery(base, encodeFilters(filtersWith(f.Set, "q", "#"+tg.Key), listeningKeys...))})
 		}
 	}
 
