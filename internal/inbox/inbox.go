@@ -284,6 +284,17 @@ func (s *Service) Open(ctx context.Context, a workspace.Actor, acc workspace.Acc
 		r.Body = Fill(r.Body, c.Contact, t.Settings.Brand, a.User.Name)
 		t.Replies = append(t.Replies, r)
 	}
+	// The brand's language first, then the conversation's.
+	rank := func(r p.SavedReply) int {
+		switch r.Language {
+		case t.Settings.Language:
+			return 0
+		case c.Language:
+			return 1
+		}
+		return 2
+	}
+	slices.SortStableFunc(t.Replies, func(x, y p.SavedReply) int { return rank(x) - rank(y) })
 	go s.refresh(context.WithoutCancel(ctx), acc.Workspace.ID, t.Account, t.Items)
 	return t, nil
 }
