@@ -545,7 +545,7 @@ func (s *Service) Assign(ctx context.Context, a workspace.Actor, acc workspace.A
 // maxTags bounds a conversation's tags.
 const maxTags = 20
 
-var tagPattern = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_\-]{0,39}$`)
+var tagPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}_\-]{0,39}$`) })
 
 // SetTags replaces a conversation's tags (lower case, letters, digits,
 // "-" and "_").
@@ -559,7 +559,7 @@ func (s *Service) SetTags(ctx context.Context, a workspace.Actor, acc workspace.
 		if t == "" || slices.Contains(clean, t) {
 			continue
 		}
-		if !tagPattern.MatchString(t) {
+		if !tagPattern().MatchString(t) {
 			e := p.Errorf(p.ECodeInvalid, "a tag is one word of letters, digits, - or _ (at most 40): %q is not", t)
 			e.Field = "tags"
 			return e
@@ -576,7 +576,7 @@ func (s *Service) SetTags(ctx context.Context, a workspace.Actor, acc workspace.
 	return nil
 }
 
-var mentionPattern = regexp.MustCompile(`(^|\s)@([\p{L}\p{N}._\-]+)`)
+var mentionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|\s)@([\p{L}\p{N}._\-]+)`) })
 
 // AddNote leaves a note for the team. "@name" (a colleague's first name,
 // full name without spaces, or the part of their email before "@") sends
@@ -598,7 +598,7 @@ func (s *Service) AddNote(ctx context.Context, a workspace.Actor, acc workspace.
 	}
 	n := p.InboxNote{ID: uuid.Must(uuid.NewV7()).String(), ConversationID: convID, AuthorID: a.User.ID, AuthorName: a.User.Name,
 		Body: body, Mentions: []string{}, CreatedAt: s.now()}
-	for _, m := range mentionPattern.FindAllStringSubmatch(body, -1) {
+	for _, m := range mentionPattern().FindAllStringSubmatch(body, -1) {
 		for _, member := range members {
 			if member.User.ID != a.User.ID && mentions(m[2], member.User) && !slices.Contains(n.Mentions, member.User.ID) {
 				n.Mentions = append(n.Mentions, member.User.ID)

@@ -99,7 +99,9 @@ const lease = 2 * time.Minute
 // Run fetches due accounts, follows live streams and brings snoozed
 // conversations back, until ctx ends.
 func (g *Ingester) Run(ctx context.Context) error {
-	tick := time.NewTicker(time.Second)
+	// Accounts are due every minute or so, and live streams wake the loop
+	// at once: looking every few seconds is enough.
+	tick := time.NewTicker(3 * time.Second)
 	defer tick.Stop()
 	lastWatch := time.Time{}
 	defer g.stopWatching()

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -263,10 +264,14 @@ func (s *Service) Alerts(ctx context.Context, acc workspace.Access, limit int) (
 
 // leadPatterns are the phrases of someone about to buy, in Italian and
 // English: asking for advice or saying what they look for.
-var leadPatterns = regexp.MustCompile(`(?i)\b(qualcuno (sa|mi) (consigliar\w*|consiglia\w*|suggeri\w*)|mi consigliate|consigli (su|per)\b|cerco (un|una|uno|dei|delle)\b|stiamo cercando|sto cercando|dove (posso )?(comprare|acquistare|trovare)|looking for (a|an|some)?\b|any recommendations?|can anyone recommend|could you recommend|recommend (me )?(a|an|some)\b|where (can|do) i (buy|get|find)|in the market for)`)
+// leadPatterns is compiled at first use: a server that finds no mention
+// does not hold it.
+var leadPatterns = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)\b(qualcuno (sa|mi) (consigliar\w*|consiglia\w*|suggeri\w*)|mi consigliate|consigli (su|per)\b|cerco (un|una|uno|dei|delle)\b|stiamo cercando|sto cercando|dove (posso )?(comprare|acquistare|trovare)|looking for (a|an|some)?\b|any recommendations?|can anyone recommend|could you recommend|recommend (me )?(a|an|some)\b|where (can|do) i (buy|get|find)|in the market for)`)
+})
 
 // IsLead reports whether a post shows buying intent.
-func IsLead(text string) bool { return leadPatterns.MatchString(text) }
+func IsLead(text string) bool { return leadPatterns().MatchString(text) }
 
 // Volume counts the workspace's mentions (duplicates folded) per topic in
 // buckets of size over [from, to), for the charts.

@@ -123,7 +123,7 @@ func (pl *Pipeline) Load(ctx context.Context) error {
 	return nil
 }
 
-var hashtag = regexp.MustCompile(`(?:^|\s)#([\p{L}\p{N}_]+)`)
+var hashtag = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|\s)#([\p{L}\p{N}_]+)`) })
 
 // Match returns the posts that match a topic, ready to store. workspaceID
 // limits matching to one workspace's topics ("" for all).
@@ -170,7 +170,7 @@ func (pl *Pipeline) Match(posts []source.Post, workspaceID string) []store.Found
 		f.Post.Lead = IsLead(f.Post.Title + " " + f.Post.Text)
 		f.Post.Host = siteOf(f.Post.URL, links)
 		f.Fingerprint = fingerprint(f.Post.Text, links)
-		for _, m := range hashtag.FindAllStringSubmatch(f.Post.Text, 20) {
+		for _, m := range hashtag().FindAllStringSubmatch(f.Post.Text, 20) {
 			f.Hashtags = append(f.Hashtags, strings.ToLower(m[1]))
 		}
 	}

@@ -37,7 +37,7 @@ type SourceStore interface {
 	WorkspaceSources(ctx context.Context) ([]p.ListeningSource, error)
 }
 
-var hashtagName = regexp.MustCompile(`^[\p{L}\p{N}_]{1,100}$`)
+var hashtagName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}\p{N}_]{1,100}$`) })
 
 // CheckSource validates what a person typed for a source and returns the
 // target as stored: a feed's address, a search's words, or a Mastodon
@@ -64,7 +64,7 @@ func CheckSource(kind, target string) (string, error) {
 			instance = "https://" + instance
 		}
 		u, err := url.Parse(instance)
-		if err != nil || u.Host == "" || !hashtagName.MatchString(tag) {
+		if err != nil || u.Host == "" || !hashtagName().MatchString(tag) {
 			return "", p.FieldError("target", "write the instance and the hashtag, such as mastodon.social#caffe")
 		}
 		return u.Scheme + "://" + u.Host + "#" + tag, nil

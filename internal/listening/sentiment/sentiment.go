@@ -85,12 +85,10 @@ type Analyzer interface {
 }
 
 // New returns the lexicon and rules baseline described in the package
-// documentation. The lexicons are parsed once and shared, so New is cheap
+// documentation. The lexicons are parsed once, at the first Analyze, and
+// shared: New is cheap, a server that analyses nothing does not hold them,
 // and the Analyzer is safe for concurrent use.
-func New() Analyzer {
-	loadOnce.Do(loadAll)
-	return baseline{}
-}
+func New() Analyzer { return baseline{} }
 
 var (
 	loadOnce sync.Once
@@ -117,6 +115,7 @@ type baseline struct{}
 
 // Analyze implements Analyzer.
 func (baseline) Analyze(text string) Analysis {
+	loadOnce.Do(loadAll)
 	code, conf := lang.Detect(text)
 	// Both lexicons are tried. A sure detection (TrustDetection) decides;
 	// otherwise the detected language's lexicon wins when it recognises a
