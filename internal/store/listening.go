@@ -141,9 +141,12 @@ func (db *DB) StoreFound(ctx context.Context, found []Found, sourceID, cursor st
 			for _, t := range f.Topics {
 				dup := ""
 				if f.Fingerprint != "" {
-					err := tx.QueryRowContext(ctx, `SELECT p.id FROM listening_mentions m JOIN listening_posts p ON p.id = m.post_id
-						WHERE m.topic_id = $1 AND p.fingerprint = $2 AND p.id <> $3 AND m.created_at > $4 AND m.duplicate_of = ''
-						ORDER BY m.created_at LIMIT 1`, t.ID, f.Fingerprint, id, us(m.CreatedAt.Add(-7*24*time.Hour))).Scan(&dup)
+					// From the fingerprint (a few posts) to their mentions:
+					// CROSS JOIN keeps SQLite from starting with the topic's
+					// mentions of the week, which grow with the stream.
+					err := tx.QueryRowContext(ctx, `SELECT p.id FROM listening_posts p CROSS JOIN listening_mentions m
+						WHERE m.post_id = p.id AND m.topic_id = $1 AND p.fingerprint = $2 AND p.id <> $3 AND m.created_at > $4
+						AND m.duplicate_of = '' ORDER BY m.created_at LIMIT 1`, t.ID, f.Fingerprint, id, us(m.CreatedAt.Add(-7*24*time.Hour))).Scan(&dup)
 					if err != nil && err != sql.ErrNoRows {
 						return err
 					}
@@ -189,14 +192,14 @@ type MentionFilter struct {
 }
 
 const mentionColumns = `m.topic_id, p.id, p.source, p.url, p.host, p.title, p.text, p.author, p.author_name, p.lang, p.reach,
-	m.sentiment, m.corrected, m.lead, m.duplicate_of, m.created_at, p.found_at`
+	m.sentiment, m.corrected, m.lead, m.duplicate_of, m.created_at, p.found_at, p.remote_id`
 
 func scanMention(row scanner) (portavoce.Mention, error) {
 	var m portavoce.Mention
 	var corrected, lead int
 	var c, f int64
 	err := row.Scan(&m.TopicID, &m.PostID, &m.Source, &m.URL, &m.Host, &m.Title, &m.Text, &m.Author, &m.AuthorName, &m.Lang, &m.Reach,
-		&m.Sentiment, &corrected, &lead, &m.DuplicateOf, &c, &f)
+		&m.Sentiment, &corrected, &lead, &m.DuplicateOf, &c, &f, &m.RemoteID)
 	m.Corrected, m.Lead, m.CreatedAt, m.FoundAt = corrected == 1, lead == 1, fromUS(c), fromUS(f)
 	return m, wrap(err)
 }
@@ -428,7 +431,7 @@ func (db *DB) CorrectSentiment(ctx context.Context, workspaceID, topicID, postID
 // query over what listening already has.
 func (db *DB) RecentPosts(ctx context.Context, limit int) ([]portavoce.Mention, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT '', id, source, url, host, title, text, author, author_name, lang, reach,
-		sentiment, 0, 0, '', created_at, found_at FROM listening_posts ORDER BY found_at DESC LIMIT $1`, limit)
+		sentiment, 0, 0, '', created_at, found_at, remote_id FROM listening_posts ORDER BY found_at DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, wrap(err)
 	}
