@@ -172,13 +172,14 @@ type ReplyTarget struct {
 
 // Audit actions of the inbox.
 const (
-	AuditInboxReplied  = "inbox.replied"
-	AuditInboxAssigned = "inbox.assigned"
-	AuditInboxStatus   = "inbox.status"
-	AuditInboxNote     = "inbox.note"
-	AuditInboxAction   = "inbox.action"
-	AuditTopicSaved    = "listening.topic_saved"
-	AuditTopicDeleted  = "listening.topic_deleted"
-	AuditSourceAdded   = "listening.source_added"
-	AuditSourceRemoved = "listening.source_removed"
+	AuditInboxReplied   = "inbox.replied"
+	AuditInboxAssigned  = "inbox.assigned"
+	AuditInboxStatus    = "inbox.status"
+	AuditInboxNote      = "inbox.note"
+	AuditInboxAction    = "inbox.action"
+	AuditTopicSaved     = "listening.topic_saved"
+	AuditTopicDeleted   = "listening.topic_deleted"
+	AuditSourceAdded    = "listening.source_added"
+	AuditSourceRemoved  = "listening.source_removed"
+	AuditMentionEngaged = "listening.engaged"
 )

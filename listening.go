@@ -33,9 +33,11 @@ var TopicKinds = []string{TopicBrand, TopicCompetitor, TopicSegment, TopicCampai
 
 // Mention is a public post that matched one of a workspace's topics.
 type Mention struct {
-	TopicID    string `json:"topic_id"`
-	PostID     string `json:"post_id"`
-	Source     string `json:"source"`
+	TopicID string `json:"topic_id"`
+	PostID  string `json:"post_id"`
+	Source  string `json:"source"`
+	// RemoteID is the post's id on its source: a Bluesky post's at:// URI.
+	RemoteID   string `json:"remote_id,omitempty"`
 	URL        string `json:"url"`
 	Host       string `json:"host,omitempty"`
 	Title      string `json:"title,omitempty"`

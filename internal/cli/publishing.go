@@ -77,6 +77,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 	runner := listening.NewRunner(db, pipeline, guarded, log)
 	listen := listening.New(db, listeningHub, pipeline.Changed, nil, log)
 	listen.SetSources(db, runner)
+	listen.SetEngager(service, vault, sky)
 	return &publishing{
 		service:    service,
 		inbox:      inbox.New(db, service, vault, inboxes, hub, nil, log),

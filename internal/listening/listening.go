@@ -61,6 +61,8 @@ type Service struct {
 	sources        SourceStore
 	sourcesChanged func()
 	settings       Store
+	// engager likes, reposts and answers Bluesky mentions (SetEngager).
+	engager *engager
 }
 
 // SetSources lets the workspace add its own sources (feeds, searches,

@@ -54,7 +54,11 @@ func (f *fixture) storeMentionWith(t *testing.T, topic p.Topic, m p.Mention, fin
 	if m.URL == "" {
 		m.URL = "https://example.net/" + uuid.NewString()
 	}
-	news, err := f.db.StoreFound(context.Background(), []store.Found{{Post: m, RemoteID: uuid.NewString(), Fingerprint: fingerprint,
+	remote := m.RemoteID
+	if remote == "" {
+		remote = uuid.NewString()
+	}
+	news, err := f.db.StoreFound(context.Background(), []store.Found{{Post: m, RemoteID: remote, Fingerprint: fingerprint,
 		Topics: []store.TopicRef{{ID: topic.ID, WorkspaceID: topic.WorkspaceID}}}}, "", "", 0, now)
 	if err != nil || len(news) != 1 {
 		t.Fatalf("store a mention: %v (%d new)", err, len(news))
@@ -477,6 +481,48 @@ func TestListeningRefused(t *testing.T) {
 		ms, err := f.listening.Mentions(t.Context(), ownerOf(f.acme), store.MentionFilter{})
 		if err != nil || len(ms) != 1 || ms[0].Sentiment != 0.5 || ms[0].Corrected {
 			t.Errorf("the mention changed: %+v %v", ms, err)
+		}
+	})
+}
+
+// TestListeningEngage: a Bluesky mention shows the like, repost and reply
+// form to those who may publish (a feed's does not); a like lands on the
+// network and the page says so, in Italian too; a reply without text is
+// shown on the page.
+func TestListeningEngage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		topic := f.listeningTopic(t, "Acme", p.TopicBrand, "acme")
+		uri := f.bluesky.CreatePost(f.sky.RemoteID, "Acme makes the best coffee")
+		onSky := f.storeMention(t, topic, p.Mention{Source: "bluesky", RemoteID: uri, Text: "Acme makes the best coffee", Author: "fan.bsky.social"})
+		onFeed := f.storeMention(t, topic, p.Mention{Source: "rss", Text: "Acme on a blog", Author: "blog"})
+
+		o := f.browser(t, owner)
+		o.lang = "it"
+		page := o.get(t, "/w/acme/listening")
+		if !strings.Contains(page.body, `data-engage="`+onSky+`"`) || strings.Contains(page.body, `data-engage="`+onFeed+`"`) {
+			t.Fatalf("the engage form should be on the Bluesky mention only:\n%s", excerpt(page.body))
+		}
+		if !strings.Contains(page.body, "Invia la risposta") {
+			t.Errorf("the reply button is not in Italian")
+		}
+		res := o.post(t, "/w/acme/listening/mentions/"+topic.ID+"/"+onSky+"/engage", url.Values{"action": {"like"}, "account": {f.sky.ID}})
+		if res.code != http.StatusSeeOther || res.location != "/w/acme/listening?done=engaged-like" {
+			t.Fatalf("like: %d %q\n%s", res.code, res.location, excerpt(res.body))
+		}
+		if got := f.bluesky.Likes(uri); len(got) != 1 || got[0] != f.sky.RemoteID {
+			t.Errorf("likes on Bluesky: %v", got)
+		}
+		if page := o.get(t, res.location); !strings.Contains(page.body, "Il post ha ricevuto il tuo mi piace su Bluesky.") {
+			t.Errorf("no notice after the like:\n%s", excerpt(page.body))
+		}
+		res = o.post(t, "/w/acme/listening/mentions/"+topic.ID+"/"+onSky+"/engage", url.Values{"action": {"reply"}, "account": {f.sky.ID}, "text": {" "}})
+		if res.code != http.StatusBadRequest || !strings.Contains(res.body, "Scrivi prima la risposta") {
+			t.Errorf("an empty reply: %d\n%s", res.code, res.body[max(0, strings.Index(res.body, `class="error"`)):][:400])
+		}
+		res = o.post(t, "/w/acme/listening/mentions/"+topic.ID+"/"+onFeed+"/engage", url.Values{"action": {"like"}, "account": {f.sky.ID}})
+		if res.code != http.StatusBadRequest || !strings.Contains(res.body, "olo le menzioni di Bluesky si possono") {
+			t.Errorf("liking a feed's mention: %d\n%s", res.code, excerpt(res.body))
 		}
 	})
 }

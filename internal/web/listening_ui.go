@@ -13,6 +13,7 @@ import (
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/i18n"
 	"github.com/portavoce/portavoce/internal/listening"
+	"github.com/portavoce/portavoce/internal/provider"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/store"
 )
@@ -25,6 +26,9 @@ func init() {
 	notices["source-added"] = "The source was added: its posts that match the workspace's topics appear here."
 	notices["source-removed"] = "The source was removed; what it brought stays."
 	notices["retention-saved"] = "The retention was saved."
+	notices["engaged-like"] = "The post was liked on Bluesky."
+	notices["engaged-repost"] = "The post was reposted on Bluesky."
+	notices["engaged-reply"] = "The reply is being published on Bluesky: follow it in the posts."
 }
 
 // listeningView is what the listening page shows.
@@ -71,6 +75,10 @@ type listeningView struct {
 	// CanManage shows the topic form; CanCorrect the sentiment forms.
 	CanManage  bool
 	CanCorrect bool
+	// SkyAccounts are the workspace's connected Bluesky accounts, when
+	// the reader may publish: Bluesky mentions can then be liked,
+	// reposted and answered through them.
+	SkyAccounts []p.SocialAccount
 	// Retention is how many days mentions are kept.
 	Retention int
 	// Editing is true when the form changes an existing topic.
@@ -323,6 +331,17 @@ func (s *Server) showListening(w http.ResponseWriter, r *http.Request, rq *reque
 	v.Filter, v.Leads = f.Set, f.Leads
 	v.CanManage, v.CanCorrect = acc.Can(p.PermManageListening), acc.Can(p.PermViewListening)
 	v.Query = encodeFilters(f.Set, listeningKeys...)
+	if s.deps.Publishing != nil && acc.Can(p.PermPublishPosts) {
+		all, err := s.deps.Publishing.Accounts(ctx, acc)
+		if err != nil {
+			return err
+		}
+		for _, a := range all {
+			if a.Network == provider.Bluesky {
+				v.SkyAccounts = append(v.SkyAccounts, a)
+			}
+		}
+	}
 	chartQuery := encodeFilters(f.Set, "topic", "from", "to")
 	v.VolumeChart, v.ShareChart = withQuery(base+"/chart/volume.svg", chartQuery), withQuery(base+"/chart/share.svg", chartQuery)
 	others := filtersWithout(f.Set, "leads")
@@ -569,6 +588,34 @@ func (s *Server) correctSentiment(w http.ResponseWriter, r *http.Request, rq *re
 		}
 	}
 	q.Set("done", "sentiment-saved")
+	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/listening?"+q.Encode(), http.StatusSeeOther)
+	return nil
+}
+
+// engageMention likes, reposts or answers a Bluesky mention through one of
+// the workspace's Bluesky accounts and goes back to the explorer as it was.
+func (s *Server) engageMention(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if s.deps.Listening == nil {
+		return errNoListening
+	}
+	action := r.PostFormValue("action")
+	err := s.deps.Listening.Engage(r.Context(), rq.actor(r, s), rq.access, r.PathValue("topic"), r.PathValue("post"),
+		r.PostFormValue("account"), action, strings.ReplaceAll(r.PostFormValue("text"), "\r\n", "\n"))
+	var e *p.Error
+	if errors.As(err, &e) && e.Code == p.ECodeConflict {
+		return s.showListening(w, r, rq, status(e.Code), pageData{Error: translate(rq.lang, e), Field: e.Field})
+	}
+	if err != nil {
+		return s.listeningFormError(w, r, rq, err, nil)
+	}
+	back, _ := url.ParseQuery(r.PostFormValue("back"))
+	q := url.Values{}
+	for _, k := range append(slices.Clone(listeningKeys), "before") {
+		if v := back.Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	q.Set("done", "engaged-"+action)
 	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/listening?"+q.Encode(), http.StatusSeeOther)
 	return nil
 }

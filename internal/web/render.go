@@ -158,6 +158,7 @@ var auditLabels = map[string]string{
 	p.AuditTopicDeleted:     "Deleted a listening topic",
 	p.AuditSourceAdded:      "Added a listening source",
 	p.AuditSourceRemoved:    "Removed a listening source",
+	p.AuditMentionEngaged:   "Liked, reposted or answered a mention",
 	p.AuditSetup:            "Set-up of Portavoce",
 	p.AuditLogin:            "Logged in",
 	p.AuditLoginFailed:      "Failed login",

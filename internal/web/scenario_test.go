@@ -230,6 +230,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.listening = listening.New(db, live.NewHub(), nil, nil, nil)
 	// Sources are recorded, not run: no runner goroutine in this fixture.
 	f.listening.SetSources(db, listening.NewRunner(db, nil, networkClient, nil))
+	f.listening.SetEngager(f.publishing, f.vault, sky)
 
 	srv, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, Publishing: f.publishing,
 		Connector: f.connector, Media: db, DB: db, Presence: f.presence, Inbox: f.inbox, InboxEvery: time.Minute,
@@ -698,7 +699,9 @@ func (f *fixture) placeholderValue(t *testing.T, caller who, ph string) string {
 		return f.listeningTopic(t, "Acme "+uuid.NewString()[:8], p.TopicBrand, "acme").ID
 	case "mention-topic":
 		topic := f.listeningTopic(t, "Acme "+uuid.NewString()[:8], p.TopicBrand, "acme")
-		f.lastMention = f.storeMention(t, topic, p.Mention{Source: "bluesky", Text: "Acme makes the best coffee", Author: "fan.bsky.social", Sentiment: 0.6})
+		// A real post on the test Bluesky, so that it can be liked.
+		uri := f.bluesky.CreatePost(f.sky.RemoteID, "Acme makes the best coffee")
+		f.lastMention = f.storeMention(t, topic, p.Mention{Source: "bluesky", RemoteID: uri, Text: "Acme makes the best coffee", Author: "fan.bsky.social", Sentiment: 0.6})
 		return topic.ID
 	case "mention-post":
 		return f.lastMention
@@ -1417,6 +1420,15 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: viewer, body: "value=negative&back=sentiment%3Dpositive", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: outsider, body: "value=negative&back=sentiment%3Dpositive", code: 404, want: noWorkspace},
 	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/sentiment", who: anonymous, body: "value=negative&back=sentiment%3Dpositive", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: admin, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 303, want: "/w/acme/listening?done=engaged-like&sentiment=positive"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: owner, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 303, want: "/w/acme/listening?done=engaged-like&sentiment=positive"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: manager, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 303, want: "/w/acme/listening?done=engaged-like&sentiment=positive"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: editor, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 303, want: "/w/acme/listening?done=engaged-like&sentiment=positive"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: agency, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: responder, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: viewer, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: outsider, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: anonymous, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 401, want: loginRequired},
 	{method: "POST", path: "/w/acme/listening/sources", who: admin, body: "kind=rss&target=https%3A%2F%2Fnews.example%2Ffeed.xml", code: 303, want: "/w/acme/listening?done=source-added#listening-sources"},
 	{method: "POST", path: "/w/acme/listening/sources", who: owner, body: "kind=rss&target=https%3A%2F%2Fnews.example%2Ffeed.xml", code: 303, want: "/w/acme/listening?done=source-added#listening-sources"},
 	{method: "POST", path: "/w/acme/listening/sources", who: manager, body: "kind=rss&target=https%3A%2F%2Fnews.example%2Ffeed.xml", code: 303, want: "/w/acme/listening?done=source-added#listening-sources"},

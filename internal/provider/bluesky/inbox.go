@@ -1466,3 +1466,31 @@ func (s *conn) refTo(ctx context.Context, uri, cid string, part int) (*comatprot
 	}
 	return &comatproto.RepoStrongRef{Uri: p.URI, Cid: p.CID}, nil
 }
+
+// ReplyTarget is what an answer to the post uri (an at:// URI) needs: the
+// post's CID and its thread's root (the post itself when it answers
+// nothing), read with getPosts. A post that is gone is Rejected.
+func (c *Client) ReplyTarget(ctx context.Context, a provider.Account, uri string) (provider.ReplyTo, error) {
+	at, err := syntax.ParseATURI(uri)
+	if err != nil || at.Collection().String() != postCollection {
+		return provider.ReplyTo{}, &provider.Error{Kind: provider.Rejected, Network: provider.Bluesky, Part: -1, Reason: fmt.Sprintf("%q is not a Bluesky post", uri)}
+	}
+	s, err := c.connect(a)
+	if err != nil {
+		return provider.ReplyTo{}, err
+	}
+	posts, err := s.posts(ctx, []string{uri}, -1)
+	if err != nil {
+		return provider.ReplyTo{}, err
+	}
+	p, found := posts[uri]
+	if !found {
+		return provider.ReplyTo{}, &provider.Error{Kind: provider.Rejected, Network: provider.Bluesky, Part: -1, Reason: "the post was deleted"}
+	}
+	t := provider.ReplyTo{RemoteID: p.URI, CID: p.CID, RootID: p.URI, RootCID: p.CID}
+	var rec postRecord
+	if err := json.Unmarshal(p.Record, &rec); err == nil && rec.Reply != nil && rec.Reply.Root.URI != "" {
+		t.RootID, t.RootCID = rec.Reply.Root.URI, rec.Reply.Root.CID
+	}
+	return t, nil
+}

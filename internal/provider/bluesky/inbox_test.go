@@ -701,3 +701,29 @@ func TestInboxFailures(t *testing.T) {
 		t.Errorf("direct reply with revoked tokens: %v", err)
 	}
 }
+
+func TestReplyTarget(t *testing.T) {
+	e, clock := clocked(t)
+	a := e.account(t)
+	bea, carlo := e.person("bea"), e.person("carlo")
+	root := e.srv.CreatePost(bea, "Dove trovo il pane nero?")
+	clock.add(time.Second)
+	answer := e.srv.Reply(carlo, root, "Chiedi in giro")
+	rootCID, answerCID := e.srv.Posts(bea)[0].CID, e.srv.Posts(carlo)[0].CID
+
+	got, err := e.client.ReplyTarget(t.Context(), a, root)
+	if want := (provider.ReplyTo{RemoteID: root, CID: rootCID, RootID: root, RootCID: rootCID}); err != nil || got != want {
+		t.Errorf("ReplyTarget(root) = %+v, %v; want %+v", got, err, want)
+	}
+	got, err = e.client.ReplyTarget(t.Context(), a, answer)
+	if want := (provider.ReplyTo{RemoteID: answer, CID: answerCID, RootID: root, RootCID: rootCID}); err != nil || got != want {
+		t.Errorf("ReplyTarget(answer) = %+v, %v; want %+v", got, err, want)
+	}
+	e.srv.DeletePost(answer)
+	if _, err := e.client.ReplyTarget(t.Context(), a, answer); provider.KindOf(err) != provider.Rejected {
+		t.Errorf("ReplyTarget of a deleted post: %v", err)
+	}
+	if _, err := e.client.ReplyTarget(t.Context(), a, "https://example.com/x"); provider.KindOf(err) != provider.Rejected {
+		t.Errorf("ReplyTarget of a web address: %v", err)
+	}
+}
