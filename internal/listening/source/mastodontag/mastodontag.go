@@ -14,6 +14,15 @@
 // when the first poll found none: a restart from it repeats nothing and
 // skips nothing the instance had shown.
 //
+// With Options.Token the source also follows the hashtag's stream (GET
+// /api/v1/streaming/hashtag?tag=…, methods/streaming; public and hashtag
+// streams need a user token since Mastodon 4.2) on the streaming host the
+// instance publishes: an "update" event only starts the next poll at once,
+// the poll from the cursor still being what hands statuses over, so a
+// dropped stream loses and repeats nothing. A stream that fails is
+// connected again after a back-off while polling goes on at its interval.
+// Without a token no stream is opened.
+//
 // A status becomes a post with its ActivityPub uri as ID, its page as URL,
 // its content as text (the content warning first), the author's acct with
 // the instance's domain for local accounts, their followers as reach, its
@@ -64,8 +73,16 @@ type Options struct {
 	// before the next page after a full one (default DefaultPause) and
 	// the back-off.
 	Poll poll.Options
-	// Token is a bearer token, sent when set.
+	// Token is a bearer token, sent when set. With one the source also
+	// follows the hashtag's stream, each new status waking a poll at
+	// once (Poll.Wake is then the source's own).
 	Token string
+	// StreamBackoff is the wait before connecting the stream again after
+	// a first failure; it doubles with each failure in a row up to
+	// MaxStreamBackoff. Defaults DefaultStreamBackoff and
+	// DefaultMaxStreamBackoff.
+	StreamBackoff    time.Duration
+	MaxStreamBackoff time.Duration
 	// UserAgent is sent with every request. Default
 	// netguard.DefaultUserAgent().
 	UserAgent string
@@ -112,6 +129,13 @@ func New(instance, tag string, client *http.Client, o Options) (*Source, error) 
 	if o.UserAgent == "" {
 		o.UserAgent = netguard.DefaultUserAgent()
 	}
+	if o.StreamBackoff <= 0 {
+		o.StreamBackoff = DefaultStreamBackoff
+	}
+	if o.MaxStreamBackoff <= 0 {
+		o.MaxStreamBackoff = DefaultMaxStreamBackoff
+	}
+	o.MaxStreamBackoff = max(o.MaxStreamBackoff, o.StreamBackoff)
 	if o.Limit <= 0 || o.Limit > DefaultLimit {
 		o.Limit = DefaultLimit
 	}
@@ -152,7 +176,23 @@ func (s *Source) Run(ctx context.Context, cur string, emit func(context.Context,
 	if r.now == nil {
 		r.now = time.Now
 	}
-	return poll.Run(ctx, s.o.Poll, r.poll, status)
+	po := s.o.Poll
+	if s.o.Token != "" {
+		ctx, cancel := context.WithCancel(ctx)
+		wake := make(chan struct{}, 1)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.follow(ctx, wake)
+		}()
+		defer func() {
+			cancel()
+			<-done
+		}()
+		po.Wake = wake
+		return poll.Run(ctx, po, r.poll, status)
+	}
+	return poll.Run(ctx, po, r.poll, status)
 }
 
 type run struct {

@@ -231,3 +231,81 @@ func TestNew(t *testing.T) {
 		t.Errorf("New: %v %v", src, err)
 	}
 }
+
+// streamEnv is an env with a token the instance requires, polls an hour
+// apart and a quick stream back-off.
+func streamEnv(t *testing.T) *env {
+	t.Helper()
+	e := newEnv(t)
+	e.srv.RequireToken("tok")
+	e.o.Token = "tok"
+	e.o.Poll.Interval = time.Hour
+	e.o.StreamBackoff = 5 * time.Millisecond
+	e.o.MaxStreamBackoff = 20 * time.Millisecond
+	return e
+}
+
+// streamed posts a status once the stream is open and the polls settled,
+// and checks the stream made it handed over within a second.
+func streamed(t *testing.T, e *env, r *polltest.Run, sec int, text string) {
+	t.Helper()
+	r.Until(t, "the stream", func() bool { return e.srv.OpenStreams() == 1 })
+	// Let the poll the stream's opening starts end: the status is then
+	// the stream's to announce.
+	time.Sleep(50 * time.Millisecond)
+	had := len(r.Posts())
+	st := e.post(sec, text)
+	started := time.Now()
+	r.UntilPosts(t, had+1)
+	if d := time.Since(started); d > time.Second {
+		t.Errorf("status handed over after %v", d)
+	}
+	if ids := r.IDs(); ids[len(ids)-1] != e.srv.URI(st) {
+		t.Errorf("posts %q, want %s last", ids, e.srv.URI(st))
+	}
+}
+
+// TestStreamWakesPoll follows the hashtag stream with a token: a new
+// status is polled for at once, not an hour later, and handed over once.
+func TestStreamWakesPoll(t *testing.T) {
+	e := streamEnv(t)
+	e.post(0, "Prima")
+	r := e.start(t, "")
+	r.UntilPosts(t, 1)
+	streamed(t, e, r, 10, "Seconda")
+	streamed(t, e, r, 20, "Terza")
+	polltest.Unique(t, r.Posts())
+	if n := e.srv.StreamConnections(); n != 1 {
+		t.Errorf("%d stream connections, want 1", n)
+	}
+	for _, req := range e.srv.Requests() {
+		if req.URL.Query().Get("since_id") != "" {
+			t.Errorf("timeline asked with since_id: %s", req.URL)
+		}
+	}
+}
+
+// TestNoTokenNoStream opens no stream without a token.
+func TestNoTokenNoStream(t *testing.T) {
+	e := newEnv(t)
+	e.post(0, "Ciao")
+	r := e.start(t, "")
+	r.UntilPosts(t, 1)
+	n := len(e.srv.Requests())
+	r.Until(t, "more polls", func() bool { return len(e.srv.Requests()) > n+5 })
+	if c := e.srv.StreamConnections(); c != 0 {
+		t.Errorf("%d stream connections without a token", c)
+	}
+}
+
+// TestStreamReconnects connects the stream again when it drops, and goes
+// on waking polls through the new one.
+func TestStreamReconnects(t *testing.T) {
+	e := streamEnv(t)
+	r := e.start(t, "")
+	r.Until(t, "the stream", func() bool { return e.srv.OpenStreams() == 1 })
+	e.srv.DropStreams()
+	r.Until(t, "the stream again", func() bool { return e.srv.StreamConnections() == 2 && e.srv.OpenStreams() == 1 })
+	streamed(t, e, r, 5, "Dopo")
+	polltest.Unique(t, r.Posts())
+}

@@ -46,6 +46,11 @@ type Options struct {
 	Pause time.Duration
 	// Now is the clock the waits are measured on. Default time.Now.
 	Now func() time.Time
+	// Wake, when set, ends the wait after a poll that succeeded at
+	// once: a receive on it starts the next poll early (a stream said
+	// something new is there). It is not heeded while backing off from
+	// a failure, nor before a Result's NotBefore.
+	Wake <-chan struct{}
 }
 
 // WithDefaults fills the options left zero.
@@ -112,7 +117,8 @@ func Stop(err error) error {
 // made at once; each next one after the interval, after Options.Pause when
 // the poll said More, no earlier than its NotBefore, and after a failure
 // when the back-off or the time the failure asks to wait for (RetryAt) has
-// passed, whichever is later. status (which may be nil) is told of the
+// passed, whichever is later; a receive on Options.Wake starts the next
+// poll early after one that succeeded. status (which may be nil) is told of the
 // first success, of every failure with the time of the next try, and of
 // the success that follows a failure.
 func Run(ctx context.Context, o Options, poll Func, status func(source.Status)) error {
@@ -136,7 +142,9 @@ func Run(ctx context.Context, o Options, poll Func, status func(source.Status)) 
 		}
 		now := o.Now()
 		var wait time.Duration
+		wake := o.Wake
 		if err != nil {
+			wake = nil
 			failures++
 			connected = false
 			wait = o.backoff(failures)
@@ -155,6 +163,9 @@ func Run(ctx context.Context, o Options, poll Func, status func(source.Status)) 
 				next = now.Add(o.Pause)
 			}
 			wait = max(next.Sub(now), 0)
+			if res.NotBefore.After(now) {
+				wake = nil
+			}
 			if res.NotBefore.After(now.Add(wait)) {
 				wait = min(res.NotBefore.Sub(now), MaxWait)
 			}
@@ -164,6 +175,8 @@ func Run(ctx context.Context, o Options, poll Func, status func(source.Status)) 
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-timer.C:
+		case <-wake:
+			timer.Stop()
 		}
 	}
 }

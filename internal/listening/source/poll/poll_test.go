@@ -261,3 +261,31 @@ func TestSeen(t *testing.T) {
 		}
 	}
 }
+
+// TestWake starts the next poll at once on a receive on Wake, after a poll
+// that succeeded, however long the interval.
+func TestWake(t *testing.T) {
+	wake := make(chan struct{}, 1)
+	polls := make(chan struct{}, 10)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- poll.Run(ctx, poll.Options{Interval: time.Hour, Wake: wake}, func(context.Context) (poll.Result, error) {
+			polls <- struct{}{}
+			return poll.Result{}, nil
+		}, nil)
+	}()
+	for i := range 3 {
+		select {
+		case <-polls:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("poll %d not made", i+1)
+		}
+		wake <- struct{}{}
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v", err)
+	}
+}

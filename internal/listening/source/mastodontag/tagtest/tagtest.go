@@ -11,6 +11,14 @@
 // and the ones around them. Every answer carries Mastodon's rate-limit
 // headers (X-RateLimit-Limit, -Remaining, -Reset).
 //
+// It also serves the hashtag stream of methods/streaming, GET
+// /api/v1/streaming/hashtag?tag=… as server-sent events (a token required,
+// as since Mastodon 4.2: a bearer token or access_token; the one of
+// RequireToken when set, any otherwise): ":)" on connecting, a ":thump"
+// heartbeat, and an "update" event with the Status as data for each status
+// Post publishes with the tag. GET /api/v2/instance names the streaming
+// address in configuration.urls.streaming (ws://, the server itself).
+//
 // The server can require a token (an instance that disabled the public
 // preview of timelines), fail (any status with its headers) or answer a
 // body that is no timeline. Control methods are safe for concurrent use.
@@ -75,19 +83,76 @@ type Server struct {
 	faults   []fault
 	body     string
 	requests []*http.Request
+
+	streams     map[*stream]struct{}
+	streamConns int
+	heartbeat   time.Duration
+	done        chan struct{}
+}
+
+// stream is one open hashtag stream.
+type stream struct {
+	tag    string
+	events chan []byte
+	drop   chan struct{}
 }
 
 // New starts the server. Close it when done.
 func New() *Server {
-	s := &Server{}
+	s := &Server{streams: map[*stream]struct{}{}, heartbeat: 15 * time.Second, done: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v1/timelines/tag/{hashtag}", s.timeline)
+	mux.HandleFunc("GET /api/v1/streaming/hashtag", s.stream)
+	mux.HandleFunc("GET /api/v2/instance", s.instance)
 	s.ts = httptest.NewServer(mux)
 	return s
 }
 
-// Close stops the server.
-func (s *Server) Close() { s.ts.Close() }
+// Close stops the server, its streams first.
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.done:
+	default:
+		close(s.done)
+	}
+	s.mu.Unlock()
+	s.ts.Close()
+}
+
+// SetHeartbeat sets the time between the heartbeats of the streams opened
+// from now on (15 seconds by default, as Mastodon's).
+func (s *Server) SetHeartbeat(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.heartbeat = d
+}
+
+// StreamConnections is how many hashtag streams were opened (answered
+// 200), in all.
+func (s *Server) StreamConnections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.streamConns
+}
+
+// OpenStreams is how many hashtag streams are open now.
+func (s *Server) OpenStreams() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.streams)
+}
+
+// DropStreams ends the streams open now, as a streaming server that
+// restarts.
+func (s *Server) DropStreams() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for st := range s.streams {
+		close(st.drop)
+		delete(s.streams, st)
+	}
+}
 
 // URL is the instance's address.
 func (s *Server) URL() string { return s.ts.URL }
@@ -115,6 +180,20 @@ func (s *Server) Post(st Status) Status {
 	// Snowflake: milliseconds, then 16 bits of sequence.
 	st.ID = strconv.FormatInt(st.Created.UnixMilli()<<16|s.seq&0xffff, 10)
 	s.statuses = append(s.statuses, &st)
+	var event []byte
+	for sub := range s.streams {
+		if !slices.ContainsFunc(st.Tags, func(t string) bool { return strings.EqualFold(t, sub.tag) }) {
+			continue
+		}
+		if event == nil {
+			data, _ := json.Marshal(s.statusJSON(&st))
+			event = []byte("event: update\ndata: " + string(data) + "\n\n")
+		}
+		select {
+		case sub.events <- event:
+		default: // a reader too slow: the event is lost, as on a real server
+		}
+	}
 	return st
 }
 
@@ -374,4 +453,76 @@ func (s *Server) timeline(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", strings.Join(links, ", "))
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	token, heartbeat := s.token, s.heartbeat
+	s.mu.Unlock()
+	got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if got == "" {
+		got = r.URL.Query().Get("access_token")
+	}
+	if got == "" || (token != "" && got != token) {
+		msg := "Missing access token"
+		if got != "" {
+			msg = "Invalid access token"
+		}
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": msg})
+		return
+	}
+	tag := strings.TrimPrefix(r.URL.Query().Get("tag"), "#")
+	if tag == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "No tag for stream provided"})
+		return
+	}
+	fl, _ := w.(http.Flusher)
+	sub := &stream{tag: tag, events: make(chan []byte, 64), drop: make(chan struct{})}
+	s.mu.Lock()
+	s.streams[sub] = struct{}{}
+	s.streamConns++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.streams, sub)
+		s.mu.Unlock()
+	}()
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, ":)\n")
+	if fl != nil {
+		fl.Flush()
+	}
+	beat := time.NewTicker(heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.done:
+			return
+		case <-sub.drop:
+			return
+		case <-beat.C:
+			fmt.Fprint(w, ":thump\n")
+		case ev := <-sub.events:
+			_, _ = w.Write(ev)
+		}
+		if fl != nil {
+			fl.Flush()
+		}
+	}
+}
+
+func (s *Server) instance(w http.ResponseWriter, r *http.Request) {
+	host := strings.TrimPrefix(s.ts.URL, "http://")
+	writeJSON(w, http.StatusOK, map[string]any{
+		"domain": host,
+		"title":  "tagtest",
+		"configuration": map[string]any{
+			"urls": map[string]any{"streaming": "ws://" + host},
+		},
+	})
 }
