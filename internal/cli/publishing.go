@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -75,6 +76,9 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 	listeningHub := live.NewHub()
 	pipeline := listening.NewPipeline(db, listeningHub, nil, nil, log)
 	runner := listening.NewRunner(db, pipeline, guarded, log)
+	runner.SetTokens(func(ctx context.Context, workspaceID, instance string) string {
+		return mastodonToken(ctx, db, vault, workspaceID, instance)
+	})
 	listen := listening.New(db, listeningHub, pipeline.Changed, nil, log)
 	listen.SetSources(db, runner)
 	listen.SetEngager(service, vault, sky)
@@ -97,6 +101,28 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 		db:         db,
 		log:        log,
 	}, nil
+}
+
+// mastodonToken is the access token of one of the workspace's connected
+// Mastodon accounts on instance, or "" when it has none there.
+func mastodonToken(ctx context.Context, db *store.DB, vault *secrets.Vault, workspaceID, instance string) string {
+	accounts, err := db.SocialAccounts(ctx, workspaceID, false)
+	if err != nil {
+		return ""
+	}
+	for _, a := range accounts {
+		if a.Network != provider.Mastodon || strings.TrimSuffix(a.Server, "/") != strings.TrimSuffix(instance, "/") {
+			continue
+		}
+		creds, err := vault.Get(ctx, a.SecretID)
+		if err != nil {
+			continue
+		}
+		if token, err := mastodon.AccessToken(creds); err == nil {
+			return token
+		}
+	}
+	return ""
 }
 
 // start runs the dispatcher and the notifier until ctx ends; Wait on the

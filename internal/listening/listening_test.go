@@ -14,6 +14,7 @@ import (
 	"github.com/portavoce/portavoce/internal/listening"
 	"github.com/portavoce/portavoce/internal/listening/source"
 	"github.com/portavoce/portavoce/internal/listening/source/feed/feedtest"
+	"github.com/portavoce/portavoce/internal/listening/source/mastodontag/tagtest"
 	"github.com/portavoce/portavoce/internal/live"
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/mail/mailtest"
@@ -412,6 +413,47 @@ func TestTopHashtagsAndAuthors(t *testing.T) {
 		authors, err := w.svc.Top(t.Context(), acc, "author", "", now.Add(-time.Hour), now.Add(time.Hour), 10)
 		if err != nil || len(authors) != 2 || authors[0] != (store.Ranked{Key: "giulia.bsky.social", Count: 2}) {
 			t.Fatalf("top authors: %+v, %v", authors, err)
+		}
+	})
+}
+
+// TestHashtagSourceFollowsTheStream: a workspace's Mastodon hashtag source
+// gets the token of the workspace's account on that instance, and with it
+// follows the hashtag's stream; without one it only polls.
+func TestHashtagSourceFollowsTheStream(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		for _, withToken := range []bool{true, false} {
+			w := newWorld(t, db)
+			w.topic(t, "Caffè", "caffè")
+			inst := tagtest.New()
+			inst.RequireToken("a-token-of-the-workspace")
+			runner := listening.NewRunner(db, w.pl, inst.Client(), nil)
+			runner.SetTokens(func(ctx context.Context, workspaceID, instance string) string {
+				if withToken && workspaceID == w.ws.ID && instance == inst.URL() {
+					return "a-token-of-the-workspace"
+				}
+				return ""
+			})
+			w.svc.SetSources(db, runner)
+			a, acc := w.access()
+			if _, err := w.svc.AddSource(t.Context(), a, acc, listening.SourceMastodon, inst.URL()+"#caffe"); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() { runner.Run(ctx); close(done) }()
+			if withToken {
+				waitUntil(t, func() bool { return inst.StreamConnections() == 1 })
+			} else {
+				waitUntil(t, func() bool { return len(inst.Requests()) > 0 })
+				time.Sleep(200 * time.Millisecond)
+				if n := inst.StreamConnections(); n != 0 {
+					t.Errorf("without a token: %d stream connections", n)
+				}
+			}
+			cancel()
+			<-done
+			inst.Close()
 		}
 	})
 }

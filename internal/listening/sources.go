@@ -120,8 +120,20 @@ type Runner struct {
 	log      *slog.Logger
 	wake     chan struct{}
 
+	// token, when set, finds a bearer token for a workspace's source on a
+	// Mastodon instance (a connected account's there), so that the
+	// hashtag is followed live.
+	token func(ctx context.Context, workspaceID, instance string) string
+
 	mu      sync.Mutex
 	running map[string]context.CancelFunc
+}
+
+// SetTokens lets Mastodon hashtag sources use a token of one of the
+// workspace's accounts on the same instance: with it they follow the
+// hashtag's stream (Mastodon asks for one since 4.2).
+func (r *Runner) SetTokens(token func(ctx context.Context, workspaceID, instance string) string) {
+	r.token = token
 }
 
 // NewRunner returns a runner. client makes every request of the sources:
@@ -182,7 +194,7 @@ func (r *Runner) sync(ctx context.Context, wg *sync.WaitGroup) error {
 		if _, ok := r.running[id]; ok {
 			continue
 		}
-		src, err := r.open(s)
+		src, err := r.open(ctx, s)
 		if err != nil {
 			r.log.Warn("listening: a source cannot be read", "source", s.Kind+" "+s.Target, "err", err)
 			continue
@@ -207,7 +219,7 @@ func (r *Runner) sync(ctx context.Context, wg *sync.WaitGroup) error {
 }
 
 // open builds the source a stored row names.
-func (r *Runner) open(s p.ListeningSource) (source.Source, error) {
+func (r *Runner) open(ctx context.Context, s p.ListeningSource) (source.Source, error) {
 	switch s.Kind {
 	case SourceFeed:
 		return feed.New(s.Target, r.client, feed.Options{})
@@ -217,7 +229,11 @@ func (r *Runner) open(s p.ListeningSource) (source.Source, error) {
 		return reddit.New(s.Target, r.client, reddit.Options{})
 	case SourceMastodon:
 		instance, tag, _ := strings.Cut(s.Target, "#")
-		return mastodontag.New(instance, tag, r.client, mastodontag.Options{})
+		var o mastodontag.Options
+		if r.token != nil {
+			o.Token = r.token(ctx, s.WorkspaceID, instance)
+		}
+		return mastodontag.New(instance, tag, r.client, o)
 	}
 	return nil, p.Errorf(p.ECodeInvalid, "unknown kind of source %s", s.Kind)
 }

@@ -322,3 +322,10 @@ func decode(resp *http.Response, v any, cl call) error {
 	}
 	return nil
 }
+
+// AccessToken reads the access token from a connected account's
+// credentials, for callers that talk to the instance on the account's
+// behalf outside a provider call (a hashtag stream for listening).
+func AccessToken(credentials []byte) (string, error) {
+	return tokenOf(provider.Account{Credentials: credentials})
+}
