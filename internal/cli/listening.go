@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/portavoce/portavoce/internal/config"
+	"github.com/portavoce/portavoce/internal/listening"
 	"github.com/portavoce/portavoce/internal/listening/source"
 	"github.com/portavoce/portavoce/internal/listening/source/jetstream"
 )
@@ -50,10 +52,16 @@ func (p *publishing) startListening(ctx context.Context, wg *sync.WaitGroup) {
 				if ctx.Err() != nil {
 					return
 				}
-				p.log.Warn("listening: a source stopped; it starts again in 10 s", "source", s.src.Name(), "err", err)
+				wait := 10 * time.Second
+				if errors.Is(err, listening.ErrLeased) {
+					// Another node reads it: take over if that node goes.
+					wait = listening.SourceLease / 2
+				} else {
+					p.log.Warn("listening: a source stopped; it starts again in 10 s", "source", s.src.Name(), "err", err)
+				}
 				select {
 				case <-ctx.Done():
-				case <-time.After(10 * time.Second):
+				case <-time.After(wait):
 				}
 			}
 		})

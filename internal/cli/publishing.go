@@ -75,6 +75,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 	hub := live.NewHub()
 	listeningHub := live.NewHub()
 	pipeline := listening.NewPipeline(db, listeningHub, nil, nil, log)
+	pipeline.SetNode(node)
 	runner := listening.NewRunner(db, pipeline, guarded, log)
 	runner.SetTokens(func(ctx context.Context, workspaceID, instance string) string {
 		return mastodonToken(ctx, db, vault, workspaceID, instance)

@@ -2,6 +2,7 @@ package listening_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -454,6 +455,52 @@ func TestHashtagSourceFollowsTheStream(t *testing.T) {
 			cancel()
 			<-done
 			inst.Close()
+		}
+	})
+}
+
+// waiting is a source that reads until it is stopped, counting its runs.
+type waiting struct{ runs chan string }
+
+func (s *waiting) Name() string { return "waiting" }
+
+func (s *waiting) Run(ctx context.Context, cursor string, emit func(context.Context, source.Batch) error, status func(source.Status)) error {
+	s.runs <- cursor
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestOneNodeReadsASource: two nodes (two pipelines on one database) are
+// told to read the same source; one reads it, the other is told another
+// node does, and takes over once the first stops.
+func TestOneNodeReadsASource(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		a := listening.NewPipeline(db, w.hub, nil, nil, nil)
+		a.SetNode("node-a")
+		b := listening.NewPipeline(db, w.hub, nil, nil, nil)
+		b.SetNode("node-b")
+		target := "shared-" + uuid.NewString()[:8]
+		src := &waiting{runs: make(chan string, 2)}
+		ctx, cancel := context.WithCancel(context.Background())
+		errA := make(chan error, 1)
+		go func() { errA <- a.Run(ctx, src, "", "test", target) }()
+		<-src.runs // node A reads
+		if err := b.Run(t.Context(), src, "", "test", target); !errors.Is(err, listening.ErrLeased) {
+			t.Fatalf("node B while A reads: %v, want ErrLeased", err)
+		}
+		cancel()
+		<-errA
+		ctxB, cancelB := context.WithCancel(context.Background())
+		defer cancelB()
+		errB := make(chan error, 1)
+		go func() { errB <- b.Run(ctxB, src, "", "test", target) }()
+		select {
+		case <-src.runs: // node B took over
+		case err := <-errB:
+			t.Fatalf("node B after A stopped: %v", err)
+		case <-time.After(5 * time.Second):
+			t.Fatal("node B did not take the source over")
 		}
 	})
 }

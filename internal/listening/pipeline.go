@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -26,7 +27,16 @@ type PipelineStore interface {
 	Source(ctx context.Context, workspaceID, kind, target string, now time.Time) (p.ListeningSource, error)
 	SaveSourceCursor(ctx context.Context, id, cursor string, received int, now time.Time) error
 	SetSourceStatus(ctx context.Context, id string, connected bool, errText string, retryAt, now time.Time) error
+	LeaseSource(ctx context.Context, id, node string, now, until time.Time) (bool, error)
+	ReleaseSource(ctx context.Context, id, node string) error
 }
+
+// SourceLease is how long a node holds a source it reads without renewing
+// it: a node that dies leaves its sources to another after this.
+const SourceLease = 30 * time.Second
+
+// ErrLeased is Run's answer when another node reads the source.
+var ErrLeased = errors.New("listening: another node reads this source")
 
 // Pipeline runs sources through the compiled topics: a post that matches
 // gets its language, sentiment and buying intent and is stored with the
@@ -37,6 +47,9 @@ type Pipeline struct {
 	analyzer sentiment.Analyzer
 	now      func() time.Time
 	log      *slog.Logger
+
+	// node names this process in the sources' leases.
+	node string
 
 	mu sync.Mutex
 	// all matches every workspace's active topics (instance-wide sources);
@@ -62,6 +75,10 @@ func NewPipeline(s PipelineStore, hub *live.Hub, analyzer sentiment.Analyzer, no
 	return &Pipeline{store: s, hub: hub, analyzer: analyzer, now: func() time.Time { return now().UTC() }, log: log,
 		all: query.Compile(nil), own: map[string]*query.Matcher{}, topicWS: map[string]string{}, reload: make(chan struct{}, 1)}
 }
+
+// SetNode names this process, so that on several nodes each source is
+// read by one of them at a time (a lease renewed while it reads).
+func (pl *Pipeline) SetNode(node string) { pl.node = node }
 
 // Changed asks for the topics to be compiled again (a topic was saved or
 // deleted); Watch does it.
@@ -217,6 +234,24 @@ func (pl *Pipeline) Run(ctx context.Context, src source.Source, workspaceID, kin
 	if err != nil {
 		return err
 	}
+	if pl.node != "" {
+		mine, err := pl.store.LeaseSource(ctx, row.ID, pl.node, pl.now(), pl.now().Add(SourceLease))
+		if err != nil {
+			return err
+		}
+		if !mine {
+			return ErrLeased
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		defer cancel()
+		go pl.keepLease(ctx, cancel, row.ID)
+		defer func() { _ = pl.store.ReleaseSource(context.WithoutCancel(ctx), row.ID, pl.node) }()
+		// Another node may have moved the cursor until a moment ago.
+		if row, err = pl.store.Source(ctx, workspaceID, kind, target, pl.now()); err != nil {
+			return err
+		}
+	}
 	var pending string
 	var pendingN int
 	lastSave := time.Time{}
@@ -263,4 +298,27 @@ func (pl *Pipeline) Run(ctx context.Context, src source.Source, workspaceID, kin
 		_ = pl.store.SaveSourceCursor(context.WithoutCancel(ctx), row.ID, pending, pendingN, pl.now())
 	}
 	return err
+}
+
+// keepLease renews the node's lease on a source while it reads it, and
+// stops the reading (cancel) if the lease was lost.
+func (pl *Pipeline) keepLease(ctx context.Context, cancel context.CancelFunc, id string) {
+	t := time.NewTicker(SourceLease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		mine, err := pl.store.LeaseSource(ctx, id, pl.node, pl.now(), pl.now().Add(SourceLease))
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil || !mine {
+			pl.log.Warn("listening: lost the lease of a source; another node reads it", "source", id, "err", err)
+			cancel()
+			return
+		}
+	}
 }

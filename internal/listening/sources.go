@@ -2,6 +2,7 @@ package listening
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -207,10 +208,16 @@ func (r *Runner) sync(ctx context.Context, wg *sync.WaitGroup) error {
 				if sctx.Err() != nil {
 					return
 				}
-				r.log.Warn("listening: a source stopped; it starts again in 10 s", "source", s.Kind+" "+s.Target, "err", err)
+				wait := 10 * time.Second
+				if errors.Is(err, ErrLeased) {
+					// Another node reads it: take over if that node goes.
+					wait = SourceLease / 2
+				} else {
+					r.log.Warn("listening: a source stopped; it starts again in 10 s", "source", s.Kind+" "+s.Target, "err", err)
+				}
 				select {
 				case <-sctx.Done():
-				case <-time.After(10 * time.Second):
+				case <-time.After(wait):
 				}
 			}
 		})

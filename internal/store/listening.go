@@ -805,3 +805,21 @@ func (db *DB) topHashtags(ctx context.Context, workspaceID, topicID string, from
 	})
 	return out[:min(limit, len(out))], nil
 }
+
+// LeaseSource lets node read a source until until, when no other node
+// holds it (or its lease ran out); false means another node reads it.
+func (db *DB) LeaseSource(ctx context.Context, id, node string, now, until time.Time) (bool, error) {
+	res, err := db.write.ExecContext(ctx, `UPDATE listening_sources SET lease_owner = $1, lease_until = $2
+		WHERE id = $3 AND (lease_owner = $1 OR lease_until < $4)`, node, us(until), id, us(now))
+	if err != nil {
+		return false, wrap(err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ReleaseSource gives up node's lease on a source.
+func (db *DB) ReleaseSource(ctx context.Context, id, node string) error {
+	_, err := db.write.ExecContext(ctx, `UPDATE listening_sources SET lease_until = 0 WHERE id = $1 AND lease_owner = $2`, id, node)
+	return wrap(err)
+}

@@ -72,6 +72,9 @@ CREATE TABLE listening_sources (
     error        TEXT NOT NULL DEFAULT '',
     retry_at     BIGINT NOT NULL DEFAULT 0,
     received     BIGINT NOT NULL DEFAULT 0,
+    -- The node reading the source, so that several nodes read it once.
+    lease_owner  TEXT NOT NULL DEFAULT '',
+    lease_until  BIGINT NOT NULL DEFAULT 0,
     updated_at   BIGINT NOT NULL,
     UNIQUE (workspace_id, kind, target)
 );

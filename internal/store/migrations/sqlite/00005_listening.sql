@@ -76,6 +76,9 @@ CREATE TABLE listening_sources (
     error        TEXT NOT NULL DEFAULT '',
     retry_at     INTEGER NOT NULL DEFAULT 0,
     received     INTEGER NOT NULL DEFAULT 0,
+    -- The node reading the source, so that several nodes read it once.
+    lease_owner  TEXT NOT NULL DEFAULT '',
+    lease_until  INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL,
     UNIQUE (workspace_id, kind, target)
 );
