@@ -83,6 +83,7 @@ func newPublishing(c config.Config, db *store.DB, vault *secrets.Vault, node str
 	listen := listening.New(db, listeningHub, pipeline.Changed, nil, log)
 	listen.SetSources(db, runner)
 	listen.SetEngager(service, vault, sky)
+	listen.SetInbox(db)
 	return &publishing{
 		service:    service,
 		inbox:      inbox.New(db, service, vault, inboxes, hub, nil, log),

@@ -2,12 +2,15 @@ package listening
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/provider"
 	"github.com/portavoce/portavoce/internal/publish"
+	"github.com/portavoce/portavoce/internal/store"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
 
@@ -137,4 +140,101 @@ func (s *Service) Engage(ctx context.Context, a workspace.Actor, acc workspace.A
 	}
 	workspace.Record(ctx, s.store, s.log, s.now(), a, acc.Workspace.ID, p.AuditMentionEngaged, topicID+"/"+postID, action+" as "+account.Label())
 	return nil
+}
+
+// InboxStore is what handing a lead to a colleague needs: the inbox's
+// store (a conversation made from the post, assigned, the colleague
+// emailed).
+type InboxStore interface {
+	Ingest(ctx context.Context, acc p.SocialAccount, arrivals []store.Arrival, cursor string, now time.Time) ([]string, error)
+	AssignConversation(ctx context.Context, workspaceID, id, userID, by string, now time.Time) error
+	Members(ctx context.Context, workspaceID string) ([]p.Member, error)
+	InboxAccounts(ctx context.Context, workspaceID string) (map[string]p.AccountInbox, error)
+}
+
+// SetInbox lets leads be handed to a colleague as inbox conversations.
+func (s *Service) SetInbox(st InboxStore) { s.inbox = st }
+
+// HandOver turns a Bluesky lead into a conversation of the unified inbox
+// on the workspace's Bluesky account accountID, assigned to the colleague
+// assignee (a sales colleague with the responder role sees it, and is
+// emailed), who answers it from there.
+func (s *Service) HandOver(ctx context.Context, a workspace.Actor, acc workspace.Access, topicID, postID, accountID, assignee string) (string, error) {
+	if !acc.Can(p.PermViewInboxAll) || !acc.Can(p.PermViewListening) {
+		return "", p.Errorf(p.ECodeForbidden, "your role cannot hand leads to colleagues")
+	}
+	if s.engager == nil || s.inbox == nil {
+		return "", p.Errorf(p.ECodeConflict, "this server cannot hand leads to the inbox")
+	}
+	found, err := s.store.MentionsByID(ctx, acc.Workspace.ID, topicID, []string{postID})
+	if err != nil {
+		return "", err
+	}
+	if len(found) == 0 {
+		return "", p.ErrNotFound
+	}
+	m := found[0]
+	if m.Source != provider.Bluesky || m.RemoteID == "" {
+		return "", p.Errorf(p.ECodeInvalid, "only Bluesky mentions can be handed to the inbox: open the post on its site")
+	}
+	members, err := s.inbox.Members(ctx, acc.Workspace.ID)
+	if err != nil {
+		return "", err
+	}
+	known := false
+	for _, mb := range members {
+		known = known || (mb.User.ID == assignee && mb.Role.Can(p.PermViewInboxMine))
+	}
+	if !known {
+		return "", p.FieldError("assignee", "choose a colleague who answers conversations")
+	}
+	all, err := s.engager.pub.Accounts(ctx, acc)
+	if err != nil {
+		return "", err
+	}
+	var account p.SocialAccount
+	for _, sa := range all {
+		if sa.ID == accountID && sa.Network == provider.Bluesky {
+			account = sa
+		}
+	}
+	if account.ID == "" {
+		return "", p.FieldError("account", "choose one of the workspace's Bluesky accounts")
+	}
+	pa, err := publish.OpenAccount(ctx, s.engager.secrets, account)
+	if err != nil {
+		return "", err
+	}
+	callCtx, cancel := context.WithTimeout(ctx, publish.NetworkTimeout)
+	defer cancel()
+	t, err := s.engager.sky.ReplyTarget(callCtx, pa, m.RemoteID)
+	if err != nil {
+		var pe *provider.Error
+		if errors.As(err, &pe) {
+			return "", p.Errorf(p.ECodeConflict, "Bluesky did not do it: %s", pe.Reason)
+		}
+		return "", err
+	}
+	reply, _ := json.Marshal(t)
+	now := s.now()
+	item := p.InboxItem{RemoteID: m.RemoteID, Kind: provider.ItemMention, Author: p.Person{RemoteID: m.Author, Handle: m.Author,
+		Name: m.AuthorName, URL: "https://bsky.app/profile/" + m.Author, Followers: m.Reach}, Text: m.Text, URL: m.URL, Language: m.Lang,
+		Sentiment: m.Sentiment, Reply: string(reply), CreatedAt: m.CreatedAt}
+	// The account's inbox cursor stays where it is.
+	cursors, err := s.inbox.InboxAccounts(ctx, acc.Workspace.ID)
+	if err != nil {
+		return "", err
+	}
+	changed, err := s.inbox.Ingest(ctx, account, []store.Arrival{{Thread: t.RootID, Item: item}}, cursors[account.ID].Cursor, now)
+	if err != nil {
+		return "", err
+	}
+	if len(changed) == 0 {
+		return "", p.Errorf(p.ECodeConflict, "this post is already in the inbox")
+	}
+	if err := s.inbox.AssignConversation(ctx, acc.Workspace.ID, changed[0], assignee, a.User.ID, now); err != nil {
+		return "", err
+	}
+	workspace.Record(ctx, s.store, s.log, now, a, acc.Workspace.ID, p.AuditMentionEngaged, topicID+"/"+postID, "handed to the inbox")
+	return changed[0], nil
 }

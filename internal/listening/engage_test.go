@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/listening"
 	"github.com/portavoce/portavoce/internal/listening/source"
@@ -152,6 +154,40 @@ func TestEngageBlueskyMentions(t *testing.T) {
 		}
 		if err := w.svc.Engage(ctx, a, acc, topic.ID, "nope", account.ID, listening.EngageLike, ""); err == nil {
 			t.Errorf("a mention that does not exist: no error")
+		}
+
+		// The lead handed to a sales colleague: a conversation of the
+		// inbox, assigned to them (and an email queued), answerable from
+		// there under the right thread.
+		w.svc.SetInbox(db)
+		sales := p.User{ID: uuid.NewString(), Email: "sales-" + uuid.NewString()[:8] + "@example.it", Name: "Sara", PasswordHash: "x",
+			CreatedAt: time.Now().UTC(), PasswordChangedAt: time.Now().UTC()}
+		if err := db.CreateUser(ctx, sales); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.AddMember(ctx, p.Membership{WorkspaceID: w.ws.ID, UserID: sales.ID, Role: p.RoleResponder, CreatedAt: time.Now().UTC()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.HandOver(ctx, a, acc, topic.ID, onSky.PostID, account.ID, "nobody"); p.ErrorCode(err) != p.ECodeInvalid {
+			t.Errorf("handing a lead to nobody: %v", err)
+		}
+		convID, err := w.svc.HandOver(ctx, a, acc, topic.ID, onSky.PostID, account.ID, sales.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv, err := db.Conversation(ctx, w.ws.ID, convID)
+		if err != nil || conv.AssigneeID != sales.ID || conv.Thread != root {
+			t.Fatalf("the lead's conversation: %+v, %v", conv, err)
+		}
+		mail, err := db.UnsentInboxMail(ctx, 10)
+		if err != nil || !slices.ContainsFunc(mail, func(m store.InboxMail) bool { return m.UserID == sales.ID && m.ConversationID == convID }) {
+			t.Fatalf("no email queued for the colleague: %+v, %v", mail, err)
+		}
+		if _, err := w.svc.HandOver(ctx, a, acc, topic.ID, onSky.PostID, account.ID, sales.ID); p.ErrorCode(err) != p.ECodeConflict {
+			t.Errorf("handing the same lead twice: %v", err)
+		}
+		if _, err := w.svc.HandOver(ctx, a, workspace.Access{Workspace: w.ws, Role: p.RoleResponder}, topic.ID, onSky.PostID, account.ID, sales.ID); p.ErrorCode(err) != p.ECodeForbidden {
+			t.Errorf("a responder handing a lead: %v", err)
 		}
 	})
 }

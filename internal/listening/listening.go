@@ -61,8 +61,10 @@ type Service struct {
 	sources        SourceStore
 	sourcesChanged func()
 	settings       Store
-	// engager likes, reposts and answers Bluesky mentions (SetEngager).
+	// engager likes, reposts and answers Bluesky mentions (SetEngager);
+	// inbox takes the leads handed to colleagues (SetInbox).
 	engager *engager
+	inbox   InboxStore
 }
 
 // SetSources lets the workspace add its own sources (feeds, searches,

@@ -79,6 +79,9 @@ type listeningView struct {
 	// the reader may publish: Bluesky mentions can then be liked,
 	// reposted and answered through them.
 	SkyAccounts []p.SocialAccount
+	// Colleagues are who a lead can be handed to (they answer
+	// conversations), for those who may assign.
+	Colleagues []p.Member
 	// Retention is how many days mentions are kept.
 	Retention int
 	// Editing is true when the form changes an existing topic.
@@ -339,6 +342,17 @@ func (s *Server) showListening(w http.ResponseWriter, r *http.Request, rq *reque
 		for _, a := range all {
 			if a.Network == provider.Bluesky {
 				v.SkyAccounts = append(v.SkyAccounts, a)
+			}
+		}
+	}
+	if len(v.SkyAccounts) > 0 && acc.Can(p.PermViewInboxAll) && acc.Can(p.PermViewMembers) {
+		members, err := s.deps.Workspaces.Members(ctx, acc)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if m.Role.Can(p.PermViewInboxMine) {
+				v.Colleagues = append(v.Colleagues, m)
 			}
 		}
 	}
@@ -726,5 +740,24 @@ func (s *Server) saveListeningRetention(w http.ResponseWriter, r *http.Request, 
 		return s.listeningFormError(w, r, rq, err, map[string]string{"retention_days": r.PostFormValue("retention_days")})
 	}
 	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/listening?done=retention-saved#listening-sources", http.StatusSeeOther)
+	return nil
+}
+
+// handOverLead makes a Bluesky lead a conversation of the inbox assigned to
+// a colleague, and opens it.
+func (s *Server) handOverLead(w http.ResponseWriter, r *http.Request, rq *request) error {
+	if s.deps.Listening == nil {
+		return errNoListening
+	}
+	id, err := s.deps.Listening.HandOver(r.Context(), rq.actor(r, s), rq.access, r.PathValue("topic"), r.PathValue("post"),
+		r.PostFormValue("account"), r.PostFormValue("assignee"))
+	var e *p.Error
+	if errors.As(err, &e) && e.Code == p.ECodeConflict {
+		return s.showListening(w, r, rq, status(e.Code), pageData{Error: translate(rq.lang, e), Field: e.Field})
+	}
+	if err != nil {
+		return s.listeningFormError(w, r, rq, err, nil)
+	}
+	http.Redirect(w, r, "/w/"+rq.access.Workspace.Slug+"/inbox/"+id+"?done=conversation-assigned", http.StatusSeeOther)
 	return nil
 }

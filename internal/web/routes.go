@@ -103,6 +103,7 @@ func (s *Server) routeTable() []Route {
 		s.route("POST", "/w/{ws}/listening/topics/{id}/delete", InWorkspace, p.PermManageListening, false, s.deleteTopic),
 		s.route("POST", "/w/{ws}/listening/mentions/{topic}/{post}/sentiment", InWorkspace, p.PermViewListening, false, s.correctSentiment),
 		s.route("POST", "/w/{ws}/listening/mentions/{topic}/{post}/engage", InWorkspace, p.PermPublishPosts, false, s.engageMention),
+		s.route("POST", "/w/{ws}/listening/mentions/{topic}/{post}/handover", InWorkspace, p.PermViewInboxAll, false, s.handOverLead),
 		s.route("POST", "/w/{ws}/listening/sources", InWorkspace, p.PermManageListening, false, s.addListeningSource),
 		s.route("POST", "/w/{ws}/listening/sources/{id}/delete", InWorkspace, p.PermManageListening, false, s.removeListeningSource),
 		s.route("POST", "/w/{ws}/listening/retention", InWorkspace, p.PermManageListening, false, s.saveListeningRetention),

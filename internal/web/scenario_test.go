@@ -231,6 +231,7 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	// Sources are recorded, not run: no runner goroutine in this fixture.
 	f.listening.SetSources(db, listening.NewRunner(db, nil, networkClient, nil))
 	f.listening.SetEngager(f.publishing, f.vault, sky)
+	f.listening.SetInbox(db)
 
 	srv, err := web.NewServer(web.Deps{Accounts: accounts, Workspaces: workspaces, Publishing: f.publishing,
 		Connector: f.connector, Media: db, DB: db, Presence: f.presence, Inbox: f.inbox, InboxEvery: time.Minute,
@@ -1429,6 +1430,16 @@ var scenarios = []scenario{
 	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: viewer, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 403, want: roleRefused},
 	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: outsider, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 404, want: noWorkspace},
 	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/engage", who: anonymous, body: "action=like&account={bluesky}&back=sentiment%3Dpositive", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: admin, body: "account={bluesky}&assignee={id:responder}", code: 303, want: "/w/acme/inbox/{new-id}?done=conversation-assigned"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: owner, body: "account={bluesky}&assignee={id:responder}", code: 303, want: "/w/acme/inbox/{new-id}?done=conversation-assigned"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: manager, body: "account={bluesky}&assignee={id:responder}", code: 303, want: "/w/acme/inbox/{new-id}?done=conversation-assigned"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: editor, body: "account={bluesky}&assignee={id:responder}", code: 303, want: "/w/acme/inbox/{new-id}?done=conversation-assigned"},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: agency, body: "account={bluesky}&assignee={id:responder}", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: responder, body: "account={bluesky}&assignee={id:responder}", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: viewer, body: "account={bluesky}&assignee={id:responder}", code: 403, want: roleRefused},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: outsider, body: "account={bluesky}&assignee={id:responder}", code: 404, want: noWorkspace},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: anonymous, body: "account={bluesky}&assignee={id:responder}", code: 401, want: loginRequired},
+	{method: "POST", path: "/w/acme/listening/mentions/{mention-topic}/{mention-post}/handover", who: owner, body: "account={bluesky}&assignee={id:viewer}", code: 400, want: "choose a colleague who answers conversations", note: "a viewer answers nothing"},
 	{method: "POST", path: "/w/acme/listening/sources", who: admin, body: "kind=rss&target=https%3A%2F%2Fnews.example%2Ffeed.xml", code: 303, want: "/w/acme/listening?done=source-added#listening-sources"},
 	{method: "POST", path: "/w/acme/listening/sources", who: owner, body: "kind=rss&target=https%3A%2F%2Fnews.example%2Ffeed.xml", code: 303, want: "/w/acme/listening?done=source-added#listening-sources"},
 	{method: "POST", path: "/w/acme/listening/sources", who: manager, body: "kind=rss&target=https%3A%2F%2Fnews.example%2Ffeed.xml", code: 303, want: "/w/acme/listening?done=source-added#listening-sources"},
