@@ -9,6 +9,7 @@ package listening
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/url"
 	"regexp"
@@ -121,7 +122,9 @@ func ParseQuery(q string) (*query.Query, error) {
 	parsed, err := query.Parse(q)
 	var se *query.SyntaxError
 	if errors.As(err, &se) {
-		e := p.Errorf(p.ECodeInvalid, "the query has a mistake at character %d: %s", se.Col, se.Msg)
+		detail := &p.Error{Code: p.ECodeInvalid, Message: se.Msg, Format: se.Format, Args: se.Args}
+		e := p.Errorf(p.ECodeInvalid, "the query has a mistake at character %d: %s", se.Col, detail)
+		e.Message = fmt.Sprintf("the query has a mistake at character %d: %s", se.Col, se.Msg)
 		e.Field = "query"
 		return nil, e
 	}

@@ -105,7 +105,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // translate gives the error's message in the reader's language.
-// Roles among the arguments are shown by their label in that language.
+// Roles among the arguments are shown by their label in that language, and
+// errors among them in that language too.
 func translate(lang i18n.Lang, e *p.Error) string {
 	if e.Format == "" {
 		return e.Message
@@ -114,6 +115,11 @@ func translate(lang i18n.Lang, e *p.Error) string {
 	for i, a := range e.Args {
 		if r, ok := a.(p.Role); ok {
 			a = strings.ToLower(i18n.T(lang, roleLabels[r]))
+		}
+		if inner, ok := a.(*p.Error); ok {
+			// An error inside an error (a query's mistake) is translated
+			// too.
+			a = translate(lang, inner)
 		}
 		args[i] = a
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/listening/query"
 	"github.com/portavoce/portavoce/internal/presence/profileaudit"
 	"github.com/portavoce/portavoce/internal/presence/siteaudit"
 )
@@ -74,6 +75,9 @@ func messagesInUse(t *testing.T) []string {
 		set[v] = true
 	}
 	for _, v := range profileaudit.Messages {
+		set[v] = true
+	}
+	for _, v := range query.Messages() {
 		set[v] = true
 	}
 	for _, v := range append(slices.Clone(monthNames), weekdayNames...) {

@@ -119,7 +119,7 @@ func TestListeningPreview(t *testing.T) {
 			t.Fatalf("a mistake: %d\n%s", res.code, excerpt(res.body))
 		}
 		form := res.body[strings.Index(res.body, `id="topic-form"`):]
-		for _, want := range []string{fmt.Sprintf("La query contiene un errore al carattere %d", se.Col), `aria-describedby="form-error query-help" aria-invalid="true"`,
+		for _, want := range []string{fmt.Sprintf("La query contiene un errore al carattere %d: la query finisce dove serve un termine", se.Col), `aria-describedby="form-error query-help" aria-invalid="true"`,
 			html.EscapeString(draft) + "</textarea>"} {
 			if !strings.Contains(form, want) {
 				t.Errorf("the form lacks %q:\n%s", want, excerpt(form))

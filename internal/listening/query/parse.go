@@ -2,6 +2,7 @@ package query
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -31,8 +32,12 @@ type SyntaxError struct {
 	// Col is the same position counted in characters (runes) from 1, as a
 	// person reads the line.
 	Col int
-	// Msg says what is wrong and what to write instead.
-	Msg string
+	// Msg says what is wrong and what to write instead; Format and Args
+	// are Msg before formatting, for translations (Messages lists the
+	// formats).
+	Msg    string
+	Format string
+	Args   []any
 }
 
 // Error returns the message with its column, like
@@ -116,7 +121,8 @@ func (p *parser) errAt(pos int, format string, args ...any) *SyntaxError {
 	if pos > len(p.src) {
 		pos = len(p.src)
 	}
-	return &SyntaxError{Pos: pos, Col: utf8.RuneCountInString(p.src[:pos]) + 1, Msg: fmt.Sprintf(format, args...)}
+	return &SyntaxError{Pos: pos, Col: utf8.RuneCountInString(p.src[:pos]) + 1, Msg: fmt.Sprintf(format, args...),
+		Format: format, Args: args}
 }
 
 func (p *parser) parseOr() (*node, error) {
@@ -267,11 +273,10 @@ func (p *parser) checkNearSide(n *node, pos int, op lexeme) error {
 	if positional(n) {
 		return nil
 	}
-	msg := fmt.Sprintf("%s can only join words, phrases, wildcards, #hashtags, @mentions and OR groups of them; put AND, NOT and fields outside it", op.text)
 	if n.kind == nodeAnd {
-		msg += `; for words next to each other write a phrase in quotes`
+		return p.errAt(pos, "%s can only join words, phrases, wildcards, #hashtags, @mentions and OR groups of them; put AND, NOT and fields outside it; for words next to each other write a phrase in quotes", op.text)
 	}
-	return p.errAt(pos, "%s", msg)
+	return p.errAt(pos, "%s can only join words, phrases, wildcards, #hashtags, @mentions and OR groups of them; put AND, NOT and fields outside it", op.text)
 }
 
 // positional reports whether n matches at word positions (so it can be a
@@ -635,4 +640,44 @@ func isHostName(h string) bool {
 		}
 	}
 	return true
+}
+
+// Messages lists every format of a SyntaxError: the keys a translation
+// must cover (a test keeps the list equal to the parser's calls).
+func Messages() []string { return slices.Clone(messages) }
+
+var messages = []string{
+	"the query is too long: at most %d bytes; split it into several topics",
+	`the query is empty: write at least one word, "phrase", #hashtag, @mention or field:value`,
+	"this ) has no matching (: remove it or add a ( before it",
+	"too many nested NOTs and parentheses (at most %d): simplify the query",
+	"empty parentheses: put a term inside them or remove them",
+	"this ( is never closed: add a ) where the group ends",
+	"%s needs a term before it",
+	"the query ends where a term is expected",
+	"%s needs a term after it: add one or remove the %s",
+	"%s needs a term before it: remove one of the two operators in a row",
+	"%s can only join words, phrases, wildcards, #hashtags, @mentions and OR groups of them; put AND, NOT and fields outside it; for words next to each other write a phrase in quotes",
+	"%s can only join words, phrases, wildcards, #hashtags, @mentions and OR groups of them; put AND, NOT and fields outside it",
+	`empty phrase: put words between the quotes or remove them`,
+	`this quote is never closed: add a " where the phrase ends`,
+	"words of links are not matched: use site: or url:, like url:example.com/news",
+	`unknown field "%s:": the fields are author:, site:, lang: and url: (to search for the text itself, put it in quotes)`,
+	"a leading - does not exclude anything here: write NOT %s",
+	"operators are written in capitals: %s/%s",
+	"%s needs the most words allowed between the two sides, like %s",
+	"%s/ must be followed by a number of words, like %s",
+	"%s/%s is too far: at most %s/%d",
+	"%s: needs a value right after the colon, like %s",
+	"%s: needs a value between the quotes, like %s",
+	"author: needs a handle, like %s",
+	"lang: takes a language code, like lang:it or lang:en-US",
+	"site: takes a host name, like %s",
+	"site: takes only a host name; to match part of a site use url:, like url:%s",
+	"url: takes an address, like %s",
+	"this phrase has no letters or digits to match",
+	"* is only allowed at the end of a word, as in caff*",
+	"* must follow at least %d letters, as in caff*",
+	"%q has no letters or digits to match",
+	"a wildcard needs at least %d letters before *: %q would match too many words",
 }

@@ -2,6 +2,10 @@ package query
 
 import (
 	"errors"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -121,5 +125,32 @@ func TestParseAccepts(t *testing.T) {
 				t.Errorf("Parse(%q).String() = %q, want %q", tc.in, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestMessagesListsEveryFormat: Messages, the list translations must
+// cover, holds every format the parser reports, and only those.
+func TestMessagesListsEveryFormat(t *testing.T) {
+	src, err := os.ReadFile("parse.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var used []string
+	for _, m := range regexp.MustCompile("errAt\\([^,]+, (\"(?:[^\"\\\\]|\\\\.)*\"|`[^`]*`)").FindAllStringSubmatch(string(src), -1) {
+		lit := m[1]
+		if lit[0] == '`' {
+			lit = lit[1 : len(lit)-1]
+		} else if lit, err = strconv.Unquote(lit); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(used, lit) {
+			used = append(used, lit)
+		}
+	}
+	slices.Sort(used)
+	got := Messages()
+	slices.Sort(got)
+	if !slices.Equal(used, got) {
+		t.Fatalf("Messages() = %q\nthe parser uses %q", got, used)
 	}
 }
