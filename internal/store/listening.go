@@ -122,38 +122,57 @@ func (db *DB) StoreFound(ctx context.Context, found []Found, sourceID, cursor st
 	var out []NewMention
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
+		// Four statements per post and topic, thousands per batch:
+		// prepared once, SQLite does not parse them each time.
+		insertPost, err := tx.PrepareContext(ctx, `INSERT INTO listening_posts (id, source, remote_id, url, host, title, text, author,
+			author_name, lang, sentiment, reach, hashtags, fingerprint, created_at, found_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			ON CONFLICT (source, remote_id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer insertPost.Close()
+		postID, err := tx.PrepareContext(ctx, `SELECT id FROM listening_posts WHERE source = $1 AND remote_id = $2`)
+		if err != nil {
+			return err
+		}
+		defer postID.Close()
+		// From the fingerprint (a few posts) to their mentions: CROSS JOIN
+		// keeps SQLite from starting with the topic's mentions of the
+		// week, which grow with the stream.
+		earlier, err := tx.PrepareContext(ctx, `SELECT p.id FROM listening_posts p CROSS JOIN listening_mentions m
+			WHERE m.post_id = p.id AND m.topic_id = $1 AND p.fingerprint = $2 AND p.id <> $3 AND m.created_at > $4
+			AND m.duplicate_of = '' ORDER BY m.created_at LIMIT 1`)
+		if err != nil {
+			return err
+		}
+		defer earlier.Close()
+		insertMention, err := tx.PrepareContext(ctx, `INSERT INTO listening_mentions (topic_id, post_id, workspace_id, created_at, sentiment,
+			lead, duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer insertMention.Close()
 		for _, f := range found {
 			m := f.Post
 			id := uuid.Must(uuid.NewV7()).String()
-			if _, err := tx.ExecContext(ctx, `INSERT INTO listening_posts (id, source, remote_id, url, host, title, text, author, author_name,
-				lang, sentiment, reach, hashtags, fingerprint, created_at, found_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-				ON CONFLICT (source, remote_id) DO NOTHING`,
-				id, m.Source, f.RemoteID, m.URL, m.Host, clipTo(m.Title, 500), clipTo(m.Text, 20000), clipTo(m.Author, 300),
-				clipTo(m.AuthorName, 300), m.Lang, m.Sentiment, m.Reach, strings.Join(f.Hashtags, " "), f.Fingerprint,
-				us(m.CreatedAt), us(now)); err != nil {
+			if _, err := insertPost.ExecContext(ctx, id, m.Source, f.RemoteID, m.URL, m.Host, clipTo(m.Title, 500), clipTo(m.Text, 20000),
+				clipTo(m.Author, 300), clipTo(m.AuthorName, 300), m.Lang, m.Sentiment, m.Reach, strings.Join(f.Hashtags, " "),
+				f.Fingerprint, us(m.CreatedAt), us(now)); err != nil {
 				return err
 			}
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM listening_posts WHERE source = $1 AND remote_id = $2`,
-				m.Source, f.RemoteID).Scan(&id); err != nil {
+			if err := postID.QueryRowContext(ctx, m.Source, f.RemoteID).Scan(&id); err != nil {
 				return err
 			}
 			for _, t := range f.Topics {
 				dup := ""
 				if f.Fingerprint != "" {
-					// From the fingerprint (a few posts) to their mentions:
-					// CROSS JOIN keeps SQLite from starting with the topic's
-					// mentions of the week, which grow with the stream.
-					err := tx.QueryRowContext(ctx, `SELECT p.id FROM listening_posts p CROSS JOIN listening_mentions m
-						WHERE m.post_id = p.id AND m.topic_id = $1 AND p.fingerprint = $2 AND p.id <> $3 AND m.created_at > $4
-						AND m.duplicate_of = '' ORDER BY m.created_at LIMIT 1`, t.ID, f.Fingerprint, id, us(m.CreatedAt.Add(-7*24*time.Hour))).Scan(&dup)
+					err := earlier.QueryRowContext(ctx, t.ID, f.Fingerprint, id, us(m.CreatedAt.Add(-7*24*time.Hour))).Scan(&dup)
 					if err != nil && err != sql.ErrNoRows {
 						return err
 					}
 				}
-				res, err := tx.ExecContext(ctx, `INSERT INTO listening_mentions (topic_id, post_id, workspace_id, created_at, sentiment, lead,
-					duplicate_of) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-					t.ID, id, t.WorkspaceID, us(m.CreatedAt), m.Sentiment, boolInt(m.Lead), dup)
+				res, err := insertMention.ExecContext(ctx, t.ID, id, t.WorkspaceID, us(m.CreatedAt), m.Sentiment, boolInt(m.Lead), dup)
 				if err != nil {
 					return err
 				}
@@ -165,7 +184,8 @@ func (db *DB) StoreFound(ctx context.Context, found []Found, sourceID, cursor st
 		if sourceID == "" {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE listening_sources SET cursor = $1, received = received + $2, updated_at = $3 WHERE id = $4`,
+		// The cursor with what it brought: a crash repeats the batch.
+		_, err = tx.ExecContext(ctx, `UPDATE listening_sources SET cursor = $1, received = received + $2, updated_at = $3 WHERE id = $4`,
 			cursor, received, us(now), sourceID)
 		return err
 	})
