@@ -99,7 +99,6 @@ var italianListening = map[string]string{
 
 	// The API's filters (internal/web/listening_api.go).
 	"sentiment is negative, neutral or positive":         "il sentiment è negativo, neutro o positivo",
-	"before is what the previous page's next link gives": "before è il valore che dà il link next della pagina precedente",
 
 	// Sources a workspace adds.
 	"a feed is a web address (https://...), such as a Google Alerts feed": "un feed è un indirizzo web (https://...), per esempio un feed di Google Alert",
@@ -158,7 +157,6 @@ var italianListening = map[string]string{
 	"only Bluesky mentions can be liked, reposted or answered from here: open the post on its site": "solo le menzioni di Bluesky si possono apprezzare, ricondividere o rispondere da qui: apri il post sul suo sito",
 	"connect a Bluesky account to the workspace first":                                              "collega prima un account Bluesky allo spazio di lavoro",
 	"choose one of the workspace's Bluesky accounts":                                                "scegli uno degli account Bluesky dello spazio di lavoro",
-	"Bluesky did not do it: %s":                                                                     "Bluesky non l'ha fatto: %s",
 	"Older mentions are deleted within the hour.":                                                   "Le menzioni più vecchie vengono eliminate entro un'ora.",
 	"Share in a post":   "Condividi in un post",
 	"Top hashtags":      "Hashtag più usati",

@@ -11,7 +11,6 @@ package inbox
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"regexp"
 	"slices"
@@ -478,15 +477,7 @@ func (s *Service) Act(ctx context.Context, a workspace.Actor, acc workspace.Acce
 	callCtx, cancel := context.WithTimeout(ctx, publish.NetworkTimeout)
 	defer cancel()
 	if err := prov.Act(callCtx, pa, action, target); err != nil {
-		var pe *provider.Error
-		if errors.As(err, &pe) {
-			reason := pe.Reason
-			if reason == "" {
-				reason = string(pe.Kind)
-			}
-			return p.Errorf(p.ECodeConflict, "%s did not do it: %s", p.NetworkName(account.Network), reason)
-		}
-		return err
+		return publish.Refused(account.Network, err)
 	}
 	s.audit(ctx, a, acc, p.AuditInboxAction, convID, string(action)+" "+it.ID)
 	return nil

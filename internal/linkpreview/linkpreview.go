@@ -18,11 +18,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
+
+	"github.com/portavoce/portavoce/internal/textcount"
 )
 
 // UserAgent names Portavoce to the sites it reads, so that their owners know
@@ -108,8 +109,8 @@ func Fetch(ctx context.Context, client *http.Client, pageURL string) (Card, erro
 	}
 	card := Card{
 		URL:         pageURL,
-		Title:       clip(first(tags.meta["og:title"], tags.meta["twitter:title"], tags.title), maxTitle),
-		Description: clip(first(tags.meta["og:description"], tags.meta["twitter:description"], tags.meta["description"]), maxDescription),
+		Title:       textcount.Clip(first(tags.meta["og:title"], tags.meta["twitter:title"], tags.title), maxTitle),
+		Description: textcount.Clip(first(tags.meta["og:description"], tags.meta["twitter:description"], tags.meta["description"]), maxDescription),
 	}
 	for _, raw := range []string{tags.meta["og:image"], tags.meta["og:image:secure_url"], tags.meta["og:image:url"], tags.meta["twitter:image"], tags.meta["twitter:image:src"]} {
 		if raw == "" {
@@ -293,20 +294,4 @@ func first(values ...string) string {
 		}
 	}
 	return ""
-}
-
-// clip shortens s to at most n characters, ending with an ellipsis when
-// something was cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i, count := 0, 0
-	for i = range s {
-		if count == n-1 {
-			break
-		}
-		count++
-	}
-	return strings.TrimSpace(s[:i]) + "…"
 }

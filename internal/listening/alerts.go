@@ -18,6 +18,7 @@ import (
 	"github.com/portavoce/portavoce/internal/i18n"
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/store"
+	"github.com/portavoce/portavoce/internal/textcount"
 )
 
 // Spike detection, against each topic's own recent past: the mentions of
@@ -265,7 +266,7 @@ func (a *Alerter) send(ctx context.Context, al p.ListeningAlert) error {
 	text.WriteString(intro + "\n\n")
 	htm.WriteString("<p>" + html.EscapeString(intro) + "</p><ul>")
 	for _, m := range mentions {
-		line := "@" + m.Author + ": " + clip(m.Text, 200)
+		line := "@" + m.Author + ": " + textcount.Clip(m.Text, 200)
 		text.WriteString("- " + line + "\n  " + m.URL + "\n")
 		htm.WriteString(fmt.Sprintf(`<li><a href="%s">%s</a></li>`, html.EscapeString(m.URL), html.EscapeString(line)))
 	}
@@ -273,11 +274,4 @@ func (a *Alerter) send(ctx context.Context, al p.ListeningAlert) error {
 	text.WriteString("\n" + i18n.T(lang, "Open it in Portavoce: %s", link) + "\n")
 	htm.WriteString(fmt.Sprintf(`<p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(i18n.T(lang, "Open it in Portavoce"))))
 	return a.mail.Send(ctx, mail.Message{To: to, Subject: "[Portavoce · " + ws.Name + "] " + subject, Text: text.String(), HTML: htm.String()})
-}
-
-func clip(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

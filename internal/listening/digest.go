@@ -13,6 +13,7 @@ import (
 	"github.com/portavoce/portavoce/internal/mail"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/store"
+	"github.com/portavoce/portavoce/internal/textcount"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
 
@@ -123,7 +124,7 @@ func (a *Alerter) digest(ctx context.Context, ds DigestStore, ws p.Workspace, no
 		text.WriteString("\n" + head + "\n")
 		htm.WriteString("<p>" + html.EscapeString(head) + "</p><ul>")
 		for _, m := range recent[:min(5, len(recent))] {
-			line := "@" + m.Author + ": " + clip(m.Text, 200)
+			line := "@" + m.Author + ": " + textcount.Clip(m.Text, 200)
 			text.WriteString("- " + line + "\n  " + m.URL + "\n")
 			htm.WriteString(fmt.Sprintf(`<li><a href="%s">%s</a></li>`, html.EscapeString(m.URL), html.EscapeString(line)))
 		}

@@ -3,7 +3,6 @@ package listening
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -128,15 +127,7 @@ func (s *Service) Engage(ctx context.Context, a workspace.Actor, acc workspace.A
 		}
 	}
 	if err != nil {
-		var pe *provider.Error
-		if errors.As(err, &pe) {
-			reason := pe.Reason
-			if reason == "" {
-				reason = string(pe.Kind)
-			}
-			return p.Errorf(p.ECodeConflict, "Bluesky did not do it: %s", reason)
-		}
-		return err
+		return publish.Refused(provider.Bluesky, err)
 	}
 	workspace.Record(ctx, s.store, s.log, s.now(), a, acc.Workspace.ID, p.AuditMentionEngaged, topicID+"/"+postID, action+" as "+account.Label())
 	return nil
@@ -209,11 +200,7 @@ func (s *Service) HandOver(ctx context.Context, a workspace.Actor, acc workspace
 	defer cancel()
 	t, err := s.engager.sky.ReplyTarget(callCtx, pa, m.RemoteID)
 	if err != nil {
-		var pe *provider.Error
-		if errors.As(err, &pe) {
-			return "", p.Errorf(p.ECodeConflict, "Bluesky did not do it: %s", pe.Reason)
-		}
-		return "", err
+		return "", publish.Refused(provider.Bluesky, err)
 	}
 	reply, _ := json.Marshal(t)
 	now := s.now()

@@ -313,3 +313,18 @@ func OpenAccount(ctx context.Context, s Secrets, a p.SocialAccount) (provider.Ac
 			return s.Replace(ctx, a.SecretID, a.WorkspaceID, secretPurpose, fresh)
 		}}, nil
 }
+
+// Refused turns a network's refusal of an action (a like, a repost, a
+// lookup) into an error for people, with the network's reason; other
+// errors pass through.
+func Refused(network string, err error) error {
+	var pe *provider.Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	reason := pe.Reason
+	if reason == "" {
+		reason = string(pe.Kind)
+	}
+	return p.Errorf(p.ECodeConflict, "%s did not do it: %s", p.NetworkName(network), reason)
+}

@@ -25,6 +25,7 @@ package textcount
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
 )
@@ -100,4 +101,21 @@ func Bluesky(text string) int {
 // (Unicode White_Space, which is what unicode.IsSpace tests).
 func isBlank(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsSpace(r) }) < 0
+}
+
+// Clip shortens s to at most n characters (runes), ending with an
+// ellipsis when something was cut: for previews and lists, not for what a
+// network counts.
+func Clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, count := 0, 0
+	for i = range s {
+		if count == n-1 {
+			break
+		}
+		count++
+	}
+	return strings.TrimSpace(s[:i]) + "…"
 }

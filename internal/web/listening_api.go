@@ -2,13 +2,10 @@ package web
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
+	"slices"
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/publish"
-	"github.com/portavoce/portavoce/internal/store"
 )
 
 func (s *Server) apiTopics(w http.ResponseWriter, r *http.Request, rq *request) error {
@@ -87,52 +84,17 @@ func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, rq *request)
 	return nil
 }
 
-// mentionFilter reads the explorer's filters from a query string.
-func mentionFilter(rq *request, q map[string][]string) (store.MentionFilter, error) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return strings.TrimSpace(v[0])
-		}
-		return ""
-	}
-	f := store.MentionFilter{TopicID: get("topic"), Source: get("source"), Lang: get("lang"), Sentiment: get("sentiment"),
-		Author: get("author"), Site: get("site"), Search: get("q"), Leads: get("leads") == "1", Duplicates: get("duplicates") == "1"}
-	switch f.Sentiment {
-	case "", "negative", "neutral", "positive":
-	default:
-		return f, p.FieldError("sentiment", "sentiment is negative, neutral or positive")
-	}
-	loc := publish.Zone(rq.access.Workspace.Timezone)
-	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
-		if v := get(name); v != "" {
-			t, err := time.ParseInLocation("2006-01-02", v, loc)
-			if err != nil {
-				return f, p.FieldError(name, "%s must be a date such as 2026-12-01", name)
-			}
-			if name == "to" {
-				t = t.AddDate(0, 0, 1) // the whole day
-			}
-			*dst = t
-		}
-	}
-	if before := get("before"); before != "" {
-		at, id, _ := strings.Cut(before, "_")
-		n, err := strconv.ParseInt(at, 10, 64)
-		if err != nil {
-			return f, p.FieldError("before", "before is what the previous page's next link gives")
-		}
-		f.BeforeAt, f.BeforeID = time.UnixMicro(n), id
-	}
-	f.Limit = 50
-	return f, nil
-}
-
 func (s *Server) apiMentions(w http.ResponseWriter, r *http.Request, rq *request) error {
-	f, err := mentionFilter(rq, r.URL.Query())
+	q := r.URL.Query()
+	// The page drops a filter it cannot read; the API says so.
+	if v := q.Get("sentiment"); v != "" && !slices.Contains([]string{"negative", "neutral", "positive"}, v) {
+		return p.FieldError("sentiment", "sentiment is negative, neutral or positive")
+	}
+	f, err := readExplorerFilter(q, publish.Zone(rq.access.Workspace.Timezone), s.deps.Now())
 	if err != nil {
 		return err
 	}
-	list, err := s.deps.Listening.Mentions(r.Context(), rq.access, f)
+	list, err := s.deps.Listening.Mentions(r.Context(), rq.access, f.MentionFilter)
 	if err != nil {
 		return err
 	}

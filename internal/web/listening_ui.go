@@ -16,6 +16,7 @@ import (
 	"github.com/portavoce/portavoce/internal/provider"
 	"github.com/portavoce/portavoce/internal/publish"
 	"github.com/portavoce/portavoce/internal/store"
+	"github.com/portavoce/portavoce/internal/textcount"
 )
 
 // The listening page's confirmations, with the others (see notices).
@@ -479,7 +480,7 @@ func filtersWith(set map[string]string, k, v string) map[string]string {
 // lists it.
 func (s *Server) mentionRow(rq *request, base string, m p.Mention, topics map[string]string) mentionRow {
 	row := mentionRow{Mention: m, Topic: topics[m.TopicID], Mood: mood(m.Sentiment), SourceName: sourceName(m.Source),
-		Text: clipText(m.Text, 600)}
+		Text: textcount.Clip(m.Text, 600)}
 	var langs []string
 	for l := range strings.SplitSeq(m.Lang, ",") {
 		if l = strings.TrimSpace(l); l == "" {
@@ -498,14 +499,6 @@ func (s *Server) mentionRow(rq *request, base string, m p.Mention, topics map[st
 		row.SiteHref = base + "?site=" + url.QueryEscape(m.Host)
 	}
 	return row
-}
-
-// clipText shortens a text to n characters.
-func clipText(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return strings.TrimSpace(string(r[:n-1])) + "…"
-	}
-	return s
 }
 
 // topicFormValues are a topic as the form shows it.

@@ -15,6 +15,7 @@ import (
 
 	p "github.com/portavoce/portavoce"
 	"github.com/portavoce/portavoce/internal/i18n"
+	"github.com/portavoce/portavoce/internal/textcount"
 	"github.com/portavoce/portavoce/internal/workspace"
 )
 
@@ -71,12 +72,7 @@ func templateFuncs(lang i18n.Lang) template.FuncMap {
 		"inc":  func(i int) int { return i + 1 },
 		"list": func(v ...string) []string { return v },
 		// clip shortens a text to n characters for a menu.
-		"clip": func(s string, n int) string {
-			if r := []rune(s); len(r) > n {
-				return string(r[:n-1]) + "…"
-			}
-			return s
-		},
+		"clip": textcount.Clip,
 		"deliveryStatus": func(s string) string {
 			if label, ok := deliveryLabels[s]; ok {
 				return i18n.T(lang, label)
