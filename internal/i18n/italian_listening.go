@@ -98,7 +98,7 @@ var italianListening = map[string]string{
 	"the end of the period comes before its start":                                                "la fine del periodo viene prima del suo inizio",
 
 	// The API's filters (internal/web/listening_api.go).
-	"sentiment is negative, neutral or positive":         "il sentiment è negativo, neutro o positivo",
+	"sentiment is negative, neutral or positive": "il sentiment è negativo, neutro o positivo",
 
 	// Sources a workspace adds.
 	"a feed is a web address (https://...), such as a Google Alerts feed": "un feed è un indirizzo web (https://...), per esempio un feed di Google Alert",
