@@ -2,7 +2,6 @@ package inbox
 
 import (
 	"context"
-	"fmt"
 	"html"
 	"log/slog"
 	"time"
@@ -123,8 +122,5 @@ func (m *Mailer) send(ctx context.Context, e store.InboxMail) error {
 		body = i18n.T(lang, "A colleague mentioned you in a note on the conversation with %s on %s: “%s”", who, p.NetworkName(c.Network), c.Preview)
 	}
 	link := m.baseURL + "/w/" + ws.Slug + "/inbox/" + c.ID
-	text := body + "\n\n" + i18n.T(lang, "Open it in Portavoce: %s", link) + "\n"
-	htmlBody := fmt.Sprintf("<p>%s</p><p><a href=\"%s\">%s</a></p>", html.EscapeString(body), html.EscapeString(link),
-		html.EscapeString(i18n.T(lang, "Open it in Portavoce")))
-	return m.mail.Send(ctx, mail.Message{To: []string{to.Email}, Subject: "[Portavoce · " + ws.Name + "] " + subject, Text: text, HTML: htmlBody})
+	return m.mail.Send(ctx, mail.Notice(lang, []string{to.Email}, ws.Name, subject, body, "<p>"+html.EscapeString(body)+"</p>", link))
 }

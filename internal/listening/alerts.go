@@ -271,7 +271,5 @@ func (a *Alerter) send(ctx context.Context, al p.ListeningAlert) error {
 		htm.WriteString(fmt.Sprintf(`<li><a href="%s">%s</a></li>`, html.EscapeString(m.URL), html.EscapeString(line)))
 	}
 	htm.WriteString("</ul>")
-	text.WriteString("\n" + i18n.T(lang, "Open it in Portavoce: %s", link) + "\n")
-	htm.WriteString(fmt.Sprintf(`<p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(i18n.T(lang, "Open it in Portavoce"))))
-	return a.mail.Send(ctx, mail.Message{To: to, Subject: "[Portavoce · " + ws.Name + "] " + subject, Text: text.String(), HTML: htm.String()})
+	return a.mail.Send(ctx, mail.Notice(lang, to, ws.Name, subject, text.String(), htm.String(), link))
 }

@@ -131,10 +131,8 @@ func (a *Alerter) digest(ctx context.Context, ds DigestStore, ws p.Workspace, no
 		htm.WriteString("</ul>")
 	}
 	link := a.baseURL + "/w/" + ws.Slug + "/listening"
-	text.WriteString("\n" + i18n.T(lang, "Open it in Portavoce: %s", link) + "\n")
-	htm.WriteString(fmt.Sprintf(`<p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(i18n.T(lang, "Open it in Portavoce"))))
 	subject := i18n.T(lang, "Listening: the last 24 hours")
-	return a.mail.Send(ctx, mail.Message{To: to, Subject: "[Portavoce · " + ws.Name + "] " + subject, Text: text.String(), HTML: htm.String()})
+	return a.mail.Send(ctx, mail.Notice(lang, to, ws.Name, subject, text.String(), htm.String(), link))
 }
 
 // Retention returns how many days the workspace keeps its mentions.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"log/slog"
 	"net"
 	netmail "net/mail"
@@ -17,6 +18,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/portavoce/portavoce"
+	"github.com/portavoce/portavoce/internal/i18n"
 )
 
 // Message is one email. Text is the plain-text body and HTML the same content
@@ -274,3 +276,12 @@ var (
 	_ Sender = (*SMTP)(nil)
 	_ Sender = Log{}
 )
+
+// Notice is an email of Portavoce about a workspace: the subject after the
+// workspace's name, the body as text and as HTML, and a link back to the
+// page it is about, in the reader's language.
+func Notice(lang i18n.Lang, to []string, workspace, subject, text, htmlBody, link string) Message {
+	return Message{To: to, Subject: "[Portavoce · " + workspace + "] " + subject,
+		Text: strings.TrimRight(text, "\n") + "\n\n" + i18n.T(lang, "Open it in Portavoce: %s", link) + "\n",
+		HTML: htmlBody + fmt.Sprintf(`<p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(i18n.T(lang, "Open it in Portavoce")))}
+}

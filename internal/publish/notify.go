@@ -2,7 +2,6 @@ package publish
 
 import (
 	"context"
-	"fmt"
 	"html"
 	"log/slog"
 	"time"
@@ -113,10 +112,7 @@ func (n *Notifier) send(ctx context.Context, note p.Notification) error {
 	if note.PostID != "" {
 		link = n.baseURL + "/w/" + ws.Slug + "/posts/" + note.PostID
 	}
-	text := body + "\n\n" + i18n.T(lang, "Open it in Portavoce: %s", link) + "\n"
-	htmlBody := fmt.Sprintf("<p>%s</p><p><a href=\"%s\">%s</a></p>", html.EscapeString(body), html.EscapeString(link),
-		html.EscapeString(i18n.T(lang, "Open it in Portavoce")))
-	return n.mail.Send(ctx, mail.Message{To: to, Subject: "[Portavoce · " + ws.Name + "] " + subject, Text: text, HTML: htmlBody})
+	return n.mail.Send(ctx, mail.Notice(lang, to, ws.Name, subject, body, "<p>"+html.EscapeString(body)+"</p>", link))
 }
 
 // OverdueAfter is how late a post that has not gone out must be for the
