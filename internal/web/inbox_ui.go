@@ -380,49 +380,15 @@ func (s *Server) deleteSavedReply(w http.ResponseWriter, r *http.Request, rq *re
 // changes made on this node, within a few seconds for those made on
 // another node (it looks at the database too).
 func (s *Server) inboxEvents(w http.ResponseWriter, r *http.Request, rq *request) error {
-	rc := http.NewResponseController(w)
-	// The server's write timeout would cut the stream; the browser
-	// reconnects anyway, but there is no reason to make it.
-	_ = rc.SetWriteDeadline(time.Time{})
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprintf(w, "retry: 2000\n\n")
-	if err := rc.Flush(); err != nil {
-		return nil
-	}
-	ws := rq.access.Workspace.ID
-	signal, stop := s.deps.Inbox.Hub().Subscribe(ws)
+	signal, stop := s.deps.Inbox.Hub().Subscribe(rq.access.Workspace.ID)
 	defer stop()
 	since := s.deps.Now().UTC()
-	tick := time.NewTicker(3 * time.Second)
-	defer tick.Stop()
-	beat := time.NewTicker(25 * time.Second)
-	defer beat.Stop()
-	for {
-		select {
-		case <-r.Context().Done():
-			return nil
-		case <-beat.C:
-			fmt.Fprintf(w, ": still here\n\n")
-		case <-signal:
-		case <-tick.C:
-		}
+	return s.serveEvents(w, r, signal, 3*time.Second, func(bool) (string, error) {
 		ids, latest, err := s.deps.Inbox.Changed(r.Context(), rq.access, since)
 		if err != nil {
-			if r.Context().Err() != nil {
-				return nil
-			}
-			s.log.Warn("inbox events", "err", err)
-			continue
+			return "", err
 		}
 		since = latest
-		if len(ids) > 0 {
-			fmt.Fprintf(w, "event: changed\ndata: %s\n\n", strings.Join(ids, " "))
-		}
-		if err := rc.Flush(); err != nil {
-			return nil
-		}
-	}
+		return strings.Join(ids, " "), nil
+	})
 }

@@ -648,52 +648,20 @@ func (s *Server) listeningEvents(w http.ResponseWriter, r *http.Request, rq *req
 	if err != nil {
 		return err
 	}
-	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{})
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	fmt.Fprintf(w, "retry: 2000\n\n")
-	if err := rc.Flush(); err != nil {
-		return nil
-	}
 	signal, stop := svc.Hub().Subscribe(rq.access.Workspace.ID)
 	defer stop()
-	tick := time.NewTicker(5 * time.Second)
-	defer tick.Stop()
-	beat := time.NewTicker(25 * time.Second)
-	defer beat.Stop()
-	for {
-		changed := false
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-beat.C:
-			fmt.Fprintf(w, ": still here\n\n")
-		case <-signal:
-			changed = true
-			if key, err := newest(); err == nil {
-				last = key
-			}
-		case <-tick.C:
-			key, err := newest()
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				s.log.Warn("listening events", "err", err)
-				continue
-			}
-			changed, last = key != last, key
+	return s.serveEvents(w, r, signal, 5*time.Second, func(signalled bool) (string, error) {
+		key, err := newest()
+		if err != nil {
+			return "", err
 		}
-		if changed {
-			fmt.Fprintf(w, "event: changed\ndata: *\n\n")
+		changed := signalled || key != last
+		last = key
+		if !changed {
+			return "", nil
 		}
-		if err := rc.Flush(); err != nil {
-			return nil
-		}
-	}
+		return "*", nil
+	})
 }
 
 func (s *Server) addListeningSource(w http.ResponseWriter, r *http.Request, rq *request) error {
