@@ -67,22 +67,12 @@ func (m *Mailer) SendPending(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range pending {
-		mine, err := m.store.MarkInboxMailSent(ctx, e.ID, m.now())
-		if err != nil {
-			return err
-		}
-		if !mine {
-			continue
-		}
-		if err := m.send(ctx, e); err != nil {
-			m.log.Warn("inbox: email not sent; it will be tried again", "email", e.ID, "err", err)
-			if err := m.store.UnmarkInboxMailSent(context.WithoutCancel(ctx), e.ID); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return mail.Outbox[store.InboxMail]{
+		ID:      func(e store.InboxMail) string { return e.ID },
+		Claim:   func(ctx context.Context, id string) (bool, error) { return m.store.MarkInboxMailSent(ctx, id, m.now()) },
+		Send:    m.send,
+		Unclaim: m.store.UnmarkInboxMailSent,
+	}.SendAll(ctx, pending, m.log.With("component", "inbox emails"))
 }
 
 func (m *Mailer) send(ctx context.Context, e store.InboxMail) error {

@@ -182,22 +182,12 @@ func (a *Alerter) SendPending(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, al := range pending {
-		mine, err := a.store.MarkAlertSent(ctx, al.ID, a.now())
-		if err != nil {
-			return err
-		}
-		if !mine {
-			continue
-		}
-		if err := a.send(ctx, al); err != nil {
-			a.log.Warn("listening: alert not sent; it will be tried again", "alert", al.ID, "err", err)
-			if err := a.store.UnmarkAlertSent(context.WithoutCancel(ctx), al.ID); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return mail.Outbox[p.ListeningAlert]{
+		ID:      func(al p.ListeningAlert) string { return al.ID },
+		Claim:   func(ctx context.Context, id string) (bool, error) { return a.store.MarkAlertSent(ctx, id, a.now()) },
+		Send:    a.send,
+		Unclaim: a.store.UnmarkAlertSent,
+	}.SendAll(ctx, pending, a.log.With("component", "listening alerts"))
 }
 
 // AlertPayload is what a webhook receives.

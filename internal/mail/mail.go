@@ -285,3 +285,38 @@ func Notice(lang i18n.Lang, to []string, workspace, subject, text, htmlBody, lin
 		Text: strings.TrimRight(text, "\n") + "\n\n" + i18n.T(lang, "Open it in Portavoce: %s", link) + "\n",
 		HTML: htmlBody + fmt.Sprintf(`<p><a href="%s">%s</a></p>`, html.EscapeString(link), html.EscapeString(i18n.T(lang, "Open it in Portavoce")))}
 }
+
+// Outbox is a queue of things to send (emails, alerts), kept in the
+// database so that each is sent once whichever node gets to it.
+type Outbox[T any] struct {
+	// ID names an item.
+	ID func(T) string
+	// Claim marks an item as being sent; false means another node has it.
+	Claim func(ctx context.Context, id string) (bool, error)
+	// Send sends it.
+	Send func(ctx context.Context, item T) error
+	// Unclaim gives back an item that could not be sent, to be tried again.
+	Unclaim func(ctx context.Context, id string) error
+}
+
+// SendAll sends every pending item once: claimed first, given back when
+// sending fails (and logged), so that it is tried again later.
+func (o Outbox[T]) SendAll(ctx context.Context, pending []T, log *slog.Logger) error {
+	for _, item := range pending {
+		id := o.ID(item)
+		mine, err := o.Claim(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !mine {
+			continue
+		}
+		if err := o.Send(ctx, item); err != nil {
+			log.Warn("not sent; it will be tried again", "item", id, "err", err)
+			if err := o.Unclaim(context.WithoutCancel(ctx), id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

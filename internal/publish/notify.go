@@ -76,22 +76,12 @@ func (n *Notifier) SendPending(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, note := range pending {
-		mine, err := n.store.MarkEmailed(ctx, note.ID, n.now())
-		if err != nil {
-			return err
-		}
-		if !mine {
-			continue
-		}
-		if err := n.send(ctx, note); err != nil {
-			n.log.Warn("notifications: email not sent; it will be tried again", "notification", note.ID, "err", err)
-			if err := n.store.UnmarkEmailed(context.WithoutCancel(ctx), note.ID); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return mail.Outbox[p.Notification]{
+		ID:      func(note p.Notification) string { return note.ID },
+		Claim:   func(ctx context.Context, id string) (bool, error) { return n.store.MarkEmailed(ctx, id, n.now()) },
+		Send:    n.send,
+		Unclaim: n.store.UnmarkEmailed,
+	}.SendAll(ctx, pending, n.log.With("component", "notifications"))
 }
 
 func (n *Notifier) send(ctx context.Context, note p.Notification) error {
