@@ -590,3 +590,41 @@ func TestBacklogInOneRound(t *testing.T) {
 		}
 	})
 }
+
+// TestSnoozedComesBack: a snoozed conversation comes back by itself when
+// its time has come (the ingester's round looks), not before.
+func TestSnoozedComesBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		post := w.brandPost(provider.Mastodon, "Saldi da lunedì")
+		w.fanReply(provider.Mastodon, post, "Anche online?")
+		c := w.conversationOf(t, post)
+		a, acc := w.ownerAccess()
+		if err := w.svc.SetStatus(t.Context(), a, acc, c.ID, p.ConversationSnoozed, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		status := func() string {
+			got, err := db.Conversation(t.Context(), w.ws.ID, c.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.Status
+		}
+		if err := w.ingester(0).Round(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if s := status(); s != p.ConversationSnoozed {
+			t.Fatalf("before its time the conversation is %s", s)
+		}
+		if _, err := db.SQL().ExecContext(t.Context(), `UPDATE inbox_conversations SET snoozed_until = $1 WHERE id = $2`,
+			time.Now().Add(-time.Minute).UnixMicro(), c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.ingester(0).Round(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if s := status(); s != p.ConversationOpen {
+			t.Fatalf("after its time the conversation is %s, want open", s)
+		}
+	})
+}

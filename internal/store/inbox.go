@@ -559,6 +559,12 @@ func (db *DB) WorkspaceTags(ctx context.Context, workspaceID string) ([]string, 
 // returns them by workspace.
 func (db *DB) WakeSnoozed(ctx context.Context, now time.Time) (map[string][]string, error) {
 	out := map[string][]string{}
+	// Most of the time none is due: looked at on the read side first.
+	var due bool
+	if err := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM inbox_conversations
+		WHERE status = 'snoozed' AND snoozed_until <= $1)`, us(now)).Scan(&due); err != nil || !due {
+		return out, wrap(err)
+	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT workspace_id, id FROM inbox_conversations
 			WHERE status = 'snoozed' AND snoozed_until <= $1`, us(now))
@@ -814,6 +820,18 @@ type PollClaim struct {
 // leasing them to node so that two nodes do not fetch the same account at
 // once.
 func (db *DB) ClaimInboxPolls(ctx context.Context, node string, now time.Time, lease time.Duration, limit int) ([]PollClaim, error) {
+	// Looked at first on the read side: most of the time nothing is due,
+	// and the write transaction (SQLite's single writer) is not taken.
+	var due bool
+	if err := db.read.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM social_accounts a
+		LEFT JOIN inbox_cursors c ON c.account_id = a.id
+		WHERE a.status NOT IN ('disconnected', 'expired')
+			AND (c.account_id IS NULL OR (c.next_poll_at <= $1 AND c.lease_until <= $1)))`, us(now)).Scan(&due); err != nil {
+		return nil, wrap(err)
+	}
+	if !due {
+		return nil, nil
+	}
 	var out []PollClaim
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
