@@ -169,9 +169,6 @@ func (s *Server) SMTPPort() int {
 	return n
 }
 
-// APIURL is the base URL of Mailpit's web interface and HTTP API.
-func (s *Server) APIURL() string { return s.apiURL }
-
 // Messages returns the messages received so far, oldest first, read through
 // Mailpit's HTTP API. It fails the test if the API does not answer.
 func (s *Server) Messages(t testing.TB) []Message {

@@ -174,13 +174,6 @@ func (s *Server) CreateAccount(handle, appPassword string) (did string) {
 	return did
 }
 
-// AddAppPassword adds another app password to an account.
-func (s *Server) AddAppPassword(did, appPassword string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.mustAccount(did).appPasswords[appPassword] = true
-}
-
 // SetMainPassword gives an account its main password. With emailCode set,
 // logging in with it answers AuthFactorTokenRequired, as the PDS does for
 // accounts with e-mail two-factor authentication; app passwords still work.

@@ -120,14 +120,6 @@ func (s *Server) Close() {
 	s.ts.Close()
 }
 
-// SetHeartbeat sets the time between the heartbeats of the streams opened
-// from now on (15 seconds by default, as Mastodon's).
-func (s *Server) SetHeartbeat(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.heartbeat = d
-}
-
 // StreamConnections is how many hashtag streams were opened (answered
 // 200), in all.
 func (s *Server) StreamConnections() int {
